@@ -1,0 +1,143 @@
+"""The audit trail: append an event, and verify that nobody has altered or removed one.
+
+Each event's hash covers its content and the previous event's hash, so changing any stored
+field, removing a row, or removing the newest row (the head keeps the tip and the count) breaks
+the chain at the first tampered entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from bastion.core.models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe, stable form of a field value."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of `fields` on `obj`, ready to compare before and after a change."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields whose value changed."""
+    keys = before.keys() | after.keys()
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+def _digest(event: AuditEvent) -> str:
+    at = event.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    payload = {
+        "at": at,
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "school": event.school_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "changes": event.changes,
+        "ip": event.ip,
+        "prev": event.prev_hash,
+    }
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    school=None,
+    obj: models.Model | None = None,
+    changes: dict | None = None,
+    request=None,
+    actor_label: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    """Append one event to the audit log; runs inside the caller's transaction."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().get(pk=1)
+        event = AuditEvent(
+            at=timezone.now(),
+            actor=actor,
+            actor_label=(actor.email if actor is not None else actor_label)[:254],
+            school=school,
+            action=action,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
+            changes={k: _plain(v) for k, v in (changes or {}).items()},
+            ip=client_ip(request),
+            prev_hash=head.last_hash,
+        )
+        event.hash = _digest(event)
+        event.save()
+        head.last_hash = event.hash
+        head.count += 1
+        head.save(update_fields=["last_hash", "count"])
+    return event
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    checked: int
+    message: str
+    first_bad_id: int | None = None
+
+
+def verify() -> Verdict:
+    """Walk the whole chain in order; name the first entry that does not fit."""
+    prev = GENESIS
+    checked = 0
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.prev_hash != prev:
+            return Verdict(
+                False,
+                checked,
+                f"entry {event.id}: the entry before it was altered or removed",
+                event.id,
+            )
+        if _digest(event) != event.hash:
+            return Verdict(False, checked, f"entry {event.id}: its content was altered", event.id)
+        prev = event.hash
+        checked += 1
+    head = AuditHead.objects.get(pk=1)
+    if head.last_hash != prev or head.count != checked:
+        return Verdict(
+            False,
+            checked,
+            f"the newest entries were removed: the log ends after {checked} entries, "
+            f"{head.count} were written",
+        )
+    return Verdict(True, checked, f"audit log intact: {checked} entries")

@@ -1,0 +1,227 @@
+"""Tenancy (trusts, schools, memberships with roles) and the append-only audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+# The roles a member can hold in one school, in the order pages list them.
+ROLES = (
+    ("siro", "SIRO"),
+    ("dpo", "DPO"),
+    ("it_lead", "IT lead"),
+    ("office", "Office"),
+    ("staff", "Staff"),
+    ("governor", "Governor"),
+)
+ROLE_LABELS = dict(ROLES)
+# Roles that can reach personal or sensitive data across the school must use MFA (DfE standard).
+PRIVILEGED_ROLES = frozenset({"siro", "dpo", "it_lead"})
+
+
+class Trust(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchoolQuerySet(models.QuerySet):
+    def for_user(self, user) -> SchoolQuerySet:
+        """Schools the user can open: active memberships, plus every school of a trust they run."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(
+            Q(memberships__user=user, memberships__active=True) | Q(trust__admins__user=user)
+        ).distinct()
+
+
+class School(models.Model):
+    trust = models.ForeignKey(
+        Trust, null=True, blank=True, on_delete=models.PROTECT, related_name="schools"
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    urn = models.CharField(
+        "URN",
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6,7}$", "A URN is 6 or 7 digits.")],
+        help_text="The school's Unique Reference Number (6 or 7 digits).",
+    )
+    policy_review_date = models.DateField(null=True, blank=True)
+    next_review_date = models.DateField(null=True, blank=True)
+    reviewed_by = models.CharField("Who reviewed the policy", max_length=200, blank=True)
+    idle_lock_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Lock a session after this many minutes without activity (1 to 120).",
+    )
+    password_max_age_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(30), MaxValueValidator(730)],
+        help_text="Ask staff to change their Bastion password after this many days. Empty: never.",
+    )
+
+    objects = SchoolQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["urn"], condition=~Q(urn=""), name="school_urn_unique"),
+            models.CheckConstraint(
+                condition=Q(idle_lock_minutes__gte=1, idle_lock_minutes__lte=120),
+                name="school_idle_lock_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (
+            self.policy_review_date
+            and self.next_review_date
+            and self.next_review_date <= self.policy_review_date
+        ):
+            raise ValidationError(
+                {"next_review_date": "The next review must come after the last review."}
+            )
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_school(self, school: School) -> MembershipQuerySet:
+        return self.filter(school=school)
+
+    def active(self) -> MembershipQuerySet:
+        return self.filter(active=True, user__is_active=True)
+
+
+class Membership(models.Model):
+    """One person's place in one school, with the roles they hold there."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="memberships")
+    job_title = models.CharField(max_length=120, blank=True)
+    is_siro = models.BooleanField("SIRO", default=False)
+    is_dpo = models.BooleanField("DPO", default=False)
+    is_it_lead = models.BooleanField("IT lead", default=False)
+    is_office = models.BooleanField("Office", default=False)
+    is_staff_member = models.BooleanField("Staff", default=True)
+    is_governor = models.BooleanField("Governor", default=False)
+    active = models.BooleanField(default=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    ROLE_FIELDS = {
+        "siro": "is_siro",
+        "dpo": "is_dpo",
+        "it_lead": "is_it_lead",
+        "office": "is_office",
+        "staff": "is_staff_member",
+        "governor": "is_governor",
+    }
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "school"], name="membership_unique"),
+            # The policy: the DPO is a discrete role and must not be the same person as the SIRO.
+            models.CheckConstraint(
+                condition=~Q(is_siro=True, is_dpo=True), name="membership_dpo_not_siro"
+            ),
+            models.UniqueConstraint(
+                fields=["school"], condition=Q(is_siro=True), name="membership_one_siro"
+            ),
+            models.UniqueConstraint(
+                fields=["school"], condition=Q(is_dpo=True), name="membership_one_dpo"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.school}"
+
+    @property
+    def roles(self) -> set[str]:
+        return {role for role, field in self.ROLE_FIELDS.items() if getattr(self, field)}
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [label for role, label in ROLES if role in self.roles]
+
+    def clean(self) -> None:
+        if self.is_siro and self.is_dpo:
+            raise ValidationError(
+                "The DPO must not be the same person as the SIRO: the policy keeps the roles apart."
+            )
+
+
+class TrustAdmin(models.Model):
+    """A member of a trust's central team: sees and manages every school of the trust."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trust_roles"
+    )
+    trust = models.ForeignKey(Trust, on_delete=models.PROTECT, related_name="admins")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "trust"], name="trustadmin_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} (trust admin, {self.trust})"
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only, hash-chained audit log (see core/audit.py)."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Kept as text too: the log must read the same after a user is renamed.
+    actor_label = models.CharField(max_length=254, blank=True)
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["school", "-id"], name="audit_school_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit log is append-only.")
+
+
+class AuditHead(models.Model):
+    """The single row that holds the chain's tip, locked while an event is appended."""
+
+    last_hash = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit head after {self.count} entries"

@@ -1,0 +1,33 @@
+"""Who may do what in a school: one table, read by `can(user, school, action)`.
+
+Trust admins may do everything in the schools of their trust. Every school-scoped view names
+its action through `bastion.core.tenancy.school_view`.
+"""
+
+from __future__ import annotations
+
+ALL_ROLES = frozenset({"siro", "dpo", "it_lead", "office", "staff", "governor"})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "school.view": ALL_ROLES,
+    "school.settings": frozenset({"siro"}),
+    "school.roles": frozenset({"siro"}),
+    "members.view": frozenset({"siro", "dpo", "it_lead", "office"}),
+    "members.invite": frozenset({"siro", "office"}),
+    "members.deactivate": frozenset({"siro", "office"}),
+    "audit.view": frozenset({"siro", "dpo"}),
+}
+
+
+def allowed(roles: set[str] | frozenset[str], action: str, *, trust_admin: bool = False) -> bool:
+    if action not in PERMISSIONS:
+        raise KeyError(f"unknown action {action!r}")
+    return trust_admin or bool(PERMISSIONS[action] & set(roles))
+
+
+def can(user, school, action: str) -> bool:
+    """May `user` do `action` in `school`? False for anyone outside the school."""
+    from bastion.core.tenancy import access_for
+
+    access = access_for(user, school)
+    return access is not None and access.can(action)

@@ -1,0 +1,115 @@
+"""The one place a request finds its school, the user's roles there, and what they may do.
+
+A school URL is /s/<school-slug>/...; a user who has no place in that school gets 404, exactly
+as if the school did not exist. Objects are fetched with `get_for_school`, which 404s for rows
+of another school.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.shortcuts import redirect
+
+from bastion.core.models import PRIVILEGED_ROLES, Membership, School, TrustAdmin
+from bastion.core.permissions import allowed
+
+
+@dataclass
+class Access:
+    school: School
+    membership: Membership | None
+    trust_admin: bool
+    roles: set[str] = field(default_factory=set)
+
+    def can(self, action: str) -> bool:
+        return allowed(self.roles, action, trust_admin=self.trust_admin)
+
+    @property
+    def requires_mfa(self) -> bool:
+        return self.trust_admin or bool(self.roles & PRIVILEGED_ROLES)
+
+
+def access_for(user, school: School | str) -> Access | None:
+    """The user's access to a school (given as object or slug), or None when they have none."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if isinstance(school, str):
+        school = School.objects.select_related("trust").filter(slug=school).first()
+        if school is None:
+            return None
+    membership = Membership.objects.filter(user=user, school=school, active=True).first()
+    trust_admin = (
+        school.trust_id is not None
+        and TrustAdmin.objects.filter(user=user, trust_id=school.trust_id).exists()
+    )
+    if membership is None and not trust_admin:
+        return None
+    roles = membership.roles if membership else set()
+    return Access(school=school, membership=membership, trust_admin=trust_admin, roles=roles)
+
+
+def user_has_mfa(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
+
+
+def school_view(action: str = "school.view"):
+    """Decorate a view taking `school` (a slug): resolve it, check the role, or 404/403.
+
+    Privileged roles (SIRO, DPO, IT lead, trust admin) are sent to enrol MFA first, and anyone
+    whose Bastion password is older than the school allows is sent to change it.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, school: str, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            access = access_for(request.user, school)
+            if access is None:
+                raise Http404("No such school.")
+            if access.requires_mfa and not user_has_mfa(request.user):
+                messages.warning(
+                    request,
+                    "Your role in this school needs two-factor authentication. "
+                    "Set up an authenticator app or a passkey to continue.",
+                )
+                return redirect("mfa_index")
+            if request.user.password_expired_for(access.school):
+                messages.warning(
+                    request,
+                    f"{access.school.name} asks staff to change their Bastion password every "
+                    f"{access.school.password_max_age_days} days. Please choose a new one.",
+                )
+                return redirect("account_change_password")
+            if not access.can(action):
+                raise PermissionDenied("Your role in this school does not allow this.")
+            request.school = access.school
+            request.access = access
+            request.session["current_school"] = access.school.slug
+            request.session["idle_lock_minutes"] = access.school.idle_lock_minutes
+            return view(request, *args, **kwargs)
+
+        wrapper.school_action = action
+        return wrapper
+
+    return decorator
+
+
+def get_for_school[M: Model](queryset: QuerySet[M] | type[M], school: School, **lookup) -> M:
+    """One row of `school`, or 404 (never another school's row, never a 500 on a bad id)."""
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    try:
+        return qs.get(school=school, **lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not found.") from None
