@@ -9,18 +9,47 @@ Personas (school A is "Ashmole", in trust T; school B is "Brookfield", in anothe
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import socket
 import threading
 
 import pytest
 from aiosmtpd.controller import Controller
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value
+from django.db import connection
 from django.test import Client
 
 from bastion.accounts.models import User
 from bastion.core.models import Membership, School, Trust, TrustAdmin
 
 PASSWORD = "tidal-copper-orchard-5521"
+_audit_migration = importlib.import_module("bastion.core.migrations.0002_audit_chain")
+
+
+def set_audit_triggers(on: bool) -> None:
+    """Install or drop the database triggers that make the audit table append-only."""
+    vendor = connection.vendor
+    install = {"sqlite": _audit_migration.SQLITE, "postgresql": _audit_migration.POSTGRES}
+    with connection.cursor() as cursor:
+        for sql in _audit_migration.DROP[vendor]:
+            cursor.execute(sql)
+        for sql in install[vendor] if on else []:
+            cursor.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # The migrations install the triggers; tests that flush tables between runs (the live
+    # server's) need them off. tests/core/test_audit.py turns them on to test them.
+    with django_db_blocker.unblock():
+        set_audit_triggers(False)
+
+
+@pytest.fixture
+def append_only_audit(db):
+    set_audit_triggers(True)
+    yield
+    set_audit_triggers(False)
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +107,7 @@ def _persona(school, email, first, last, *roles, mfa=False):
     user = make_user(email, first, last)
     add_member(user, school, *roles)
     if mfa:
-        enrol_totp(user)
+        user.totp_secret = enrol_totp(user)  # kept on the object for tests that sign in
     return user
 
 
@@ -120,7 +149,7 @@ def governor(school):
 def trust_admin(trust):
     user = make_user("tara.trust@harbour.example.org", "Tara", "Trust")
     TrustAdmin.objects.create(user=user, trust=trust)
-    enrol_totp(user)
+    user.totp_secret = enrol_totp(user)
     return user
 
 
@@ -185,12 +214,11 @@ def smtp(settings):
     handler = _Handler()
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 5},
+        }
+    }
     yield handler
     controller.stop()
