@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bastion.core.models import PRIVILEGED_ROLES, Membership, School
+from bastion.notify.jobs import PASSWORD_WARNING_DAYS
 
 
 @dataclass
@@ -58,19 +59,35 @@ def mfa_enrolment(user, memberships):
 
 @provider
 def password_age(user, memberships):
-    ages = [m.school.password_max_age_days for m in memberships if m.school.password_max_age_days]
-    if not ages or not user.password_changed_at:
+    """Due within two weeks, or overdue, by the strictest school the user can open."""
+    if not user.has_usable_password():
         return []
-    due = (user.password_changed_at + dt.timedelta(days=min(ages))).date()
+    # One query, trust admins' schools included: school_view holds them to the same age.
+    school = (
+        School.objects.for_user(user)
+        .filter(password_max_age_days__isnull=False)
+        .order_by("password_max_age_days")
+        .only("name", "password_max_age_days")
+        .first()
+    )
+    if school is None:
+        return []
     today = timezone.localdate()
-    if due - today > dt.timedelta(days=14):
+    changed = user.password_changed_at
+    due = (
+        timezone.localdate(changed + dt.timedelta(days=school.password_max_age_days))
+        if changed
+        else today
+    )
+    if due - today > dt.timedelta(days=PASSWORD_WARNING_DAYS):
         return []
+    overdue = user.password_expired_for(school)
     return [
         Task(
-            "Change your Bastion password" + (" (overdue)" if due < today else ""),
+            "Change your Bastion password" + (" (overdue)" if overdue else ""),
             reverse("account_change_password"),
             due=due,
-            urgent=due <= today,
+            urgent=overdue or due <= today,
         )
     ]
 
@@ -82,9 +99,9 @@ def missing_officers(user, memberships):
     if not schools:
         return tasks
     with_dpo = set(
-        Membership.objects.filter(school__in=schools, is_dpo=True, active=True).values_list(
-            "school_id", flat=True
-        )
+        Membership.objects.active()
+        .filter(school__in=schools, is_dpo=True)
+        .values_list("school_id", flat=True)
     )
     for school in schools:
         if school.pk not in with_dpo:
