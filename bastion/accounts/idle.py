@@ -12,17 +12,37 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.db.models import Min
 
 LAST = "idle_last_activity"
 LOCKED = "idle_locked"
 LIMIT = "idle_lock_minutes"
 # Don't rewrite the session on every request: a few seconds' precision is plenty.
 WRITE_EVERY_SECONDS = 15
+# The page reports activity at most about once a minute, saying how long ago it happened.
+MAX_REPORTED_IDLE_SECONDS = 60
+
+
+def _strictest_school_minutes(user) -> int | None:
+    from bastion.core.models import School
+
+    found = School.objects.for_user(user).aggregate(m=Min("idle_lock_minutes"))["m"]
+    return int(found) if found else None
 
 
 def limit_seconds(request) -> int:
-    minutes = request.session.get(LIMIT) or settings.BASTION_IDLE_LOCK_MINUTES
+    """The current school's setting; before any school page, the strictest of the user's."""
+    minutes = request.session.get(LIMIT)
+    if not minutes:
+        minutes = _strictest_school_minutes(request.user) or settings.BASTION_IDLE_LOCK_MINUTES
+        request.session[LIMIT] = minutes
     return int(minutes) * 60
+
+
+def set_limit(request, minutes: int) -> None:
+    """Use a school's setting from now on (written only when it changes)."""
+    if request.session.get(LIMIT) != minutes:
+        request.session[LIMIT] = minutes
 
 
 def seconds_idle(request, now: float | None = None) -> float:
@@ -39,19 +59,24 @@ def is_locked(request) -> bool:
 
 
 def lock(request) -> None:
-    request.session[LOCKED] = True
+    if not request.session.get(LOCKED):
+        request.session[LOCKED] = True
 
 
-def mark_active(request, *, force: bool = False) -> None:
-    now = time.time()
+def mark_active(request, *, force: bool = False, seconds_ago: float = 0) -> None:
+    """Record activity now (or `seconds_ago`, at most a minute back); `force` also unlocks."""
+    at = time.time() - min(max(seconds_ago, 0), MAX_REPORTED_IDLE_SECONDS)
     last = request.session.get(LAST)
-    if force or last is None or now - float(last) >= WRITE_EVERY_SECONDS:
-        request.session[LAST] = now
+    # Never move the last activity back: a page request may be newer than the reported activity.
+    newest = at if last is None else max(at, float(last))
+    if force or last is None or newest - float(last) >= WRITE_EVERY_SECONDS:
+        request.session[LAST] = newest
     if force:
         request.session.pop(LOCKED, None)
 
 
 def status(request) -> dict:
     locked = is_locked(request)
-    remaining = 0 if locked else max(0, int(limit_seconds(request) - seconds_idle(request)))
-    return {"locked": locked, "remaining": remaining, "limit": limit_seconds(request)}
+    limit = limit_seconds(request)
+    remaining = 0 if locked else max(0, int(limit - seconds_idle(request)))
+    return {"locked": locked, "remaining": remaining, "limit": limit}

@@ -11,6 +11,10 @@ from django.urls import reverse
 
 from bastion.accounts import idle
 
+# A form sent from a locked session is answered by process_view, after CsrfViewMiddleware has
+# checked it: only a genuine form of ours is kept and offered to be sent again.
+_PRESERVE = "_idle_preserve_post"
+
 
 def wants_json(request) -> bool:
     return bool(
@@ -20,9 +24,18 @@ def wants_json(request) -> bool:
     )
 
 
+def is_poll(request) -> bool:
+    """A page refreshing itself on a timer (htmx `every`), not a person: not activity.
+
+    Pages mark such requests with the header X-Bastion-Poll (hx-headers on the polling element).
+    """
+    return bool(request.headers.get("X-Bastion-Poll"))
+
+
 class IdleLockMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        # These answer a locked session themselves (unlock, status, ping, sign out).
         self.exempt = (
             settings.STATIC_URL,
             "/accounts/unlock/",
@@ -31,24 +44,28 @@ class IdleLockMiddleware:
         )
 
     def __call__(self, request):
-        if request.user.is_authenticated:
-            exempt = request.path.startswith(self.exempt)
+        if request.user.is_authenticated and not request.path.startswith(self.exempt):
             if idle.is_locked(request):
                 idle.lock(request)
-                if not exempt:
+                if request.method == "POST" and not wants_json(request):
+                    setattr(request, _PRESERVE, True)
+                else:
                     return self.refuse(request)
-            elif not exempt:
+            elif not is_poll(request):
                 idle.mark_active(request)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(request, _PRESERVE, False):
+            # Ask for the password on a page that carries what was typed, so nothing is lost
+            # (no script needed for this path). The view itself never runs.
+            from bastion.accounts.views import unlock_with_preserved_post
+
+            return unlock_with_preserved_post(request)
+        return None
 
     def refuse(self, request):
         unlock = reverse("account_unlock")
         if wants_json(request):
             return JsonResponse({"locked": True, "unlock_url": unlock}, status=401)
-        if request.method == "POST":
-            # A form sent from a locked session: ask for the password on a page that carries
-            # what was typed, so nothing is lost (no script needed for this path).
-            from bastion.accounts.views import unlock_with_preserved_post
-
-            return unlock_with_preserved_post(request)
         return redirect(f"{unlock}?{urlencode({'next': request.get_full_path()})}")
