@@ -42,6 +42,7 @@ def envlist(name: str, default: list[str]) -> list[str]:
 DEBUG = envbool("DEBUG", False)
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.getenv("SITE_NAME", "Bastion")
+BASTION_VERSION = "0.1.0"
 HTTPS = SITE_URL.startswith("https://")
 
 _DEV_SECRET = "bastion-local-development-key-not-for-production"
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "bastion.core",
     "bastion.accounts",
     "bastion.notify",
+    "bastion.people",
 ]
 
 MIDDLEWARE = [
@@ -249,11 +251,18 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
 MFA_RATE_LIMITS = {"authenticate": "10/m/user"}
+MFA_FORMS = {
+    # allauth's passkey forms with bounded names, refusing garbled browser answers cleanly.
+    "add_webauthn": "bastion.accounts.forms.AddWebAuthnForm",
+    "edit_webauthn": "bastion.accounts.forms.EditWebAuthnForm",
+}
 
 # Bastion's own defaults; each school can change the idle lock and password age in its settings.
 BASTION_IDLE_LOCK_MINUTES = envint("BASTION_IDLE_LOCK_MINUTES", 10)
 BASTION_INVITATION_DAYS = envint("BASTION_INVITATION_DAYS", 7)
 BASTION_OUTBOX_MAX_ATTEMPTS = envint("BASTION_OUTBOX_MAX_ATTEMPTS", 12)
+# Fernet key(s) for files encrypted at rest; derived from SECRET_KEY when empty.
+BASTION_FILE_KEY = os.getenv("BASTION_FILE_KEY", "")
 
 LOGGING = {
     "version": 1,

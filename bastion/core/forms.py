@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from bastion.core.models import ROLES, School
+from bastion.core.models import DPO_NOT_SIRO_MESSAGE, ROLES, School
 from bastion.core.services import SETTINGS_FIELDS
 
 
@@ -23,6 +23,30 @@ class SchoolSettingsForm(forms.ModelForm):
             "idle_lock_minutes": "Idle lock (minutes)",
             "password_max_age_days": "Password age (days)",
         }
+        error_messages = {
+            "name": {"required": "Enter the school's name."},
+            "urn": {"max_length": "A URN is 6 or 7 digits."},
+            "idle_lock_minutes": {
+                "required": "Enter the idle lock in minutes, from 1 to 120.",
+                "invalid": "Enter the idle lock as a whole number of minutes, like 10.",
+                "min_value": "The idle lock must be between 1 and 120 minutes.",
+                "max_value": "The idle lock must be between 1 and 120 minutes.",
+            },
+            "password_max_age_days": {
+                "invalid": "Enter the password age as a whole number of days, or leave it empty.",
+                "min_value": "The password age must be between 30 and 730 days, or empty.",
+                "max_value": "The password age must be between 30 and 730 days, or empty.",
+            },
+            "policy_review_date": {"invalid": "Enter a real date, like 1 September 2025."},
+            "next_review_date": {"invalid": "Enter a real date, like 1 September 2026."},
+        }
+
+    def clean_urn(self) -> str:
+        # Checked here so the message sits on the field, not at the top of the form.
+        urn = self.cleaned_data["urn"]
+        if urn and School.objects.filter(urn=urn).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("Another school already has this URN.")
+        return urn
 
 
 def role_choices():
@@ -41,9 +65,7 @@ class RolesForm(forms.Form):
     def clean_roles(self):
         roles = set(self.cleaned_data["roles"])
         if {"siro", "dpo"} <= roles:
-            raise ValidationError(
-                "The DPO must not be the same person as the SIRO: the policy keeps the roles apart."
-            )
+            raise ValidationError(DPO_NOT_SIRO_MESSAGE)
         return roles
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 # The roles a member can hold in one school, in the order pages list them.
 ROLES = (
@@ -20,6 +20,11 @@ ROLES = (
 ROLE_LABELS = dict(ROLES)
 # Roles that can reach personal or sensitive data across the school must use MFA (DfE standard).
 PRIVILEGED_ROLES = frozenset({"siro", "dpo", "it_lead"})
+
+NEXT_REVIEW_MESSAGE = "The next review must come after the last review."
+DPO_NOT_SIRO_MESSAGE = (
+    "The DPO must not be the same person as the SIRO: the policy keeps the roles apart."
+)
 
 
 class Trust(models.Model):
@@ -35,9 +40,10 @@ class SchoolQuerySet(models.QuerySet):
         """Schools the user can open: active memberships, plus every school of a trust they run."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        return self.filter(
-            Q(memberships__user=user, memberships__active=True) | Q(trust__admins__user=user)
-        ).distinct()
+        # Subqueries rather than joins: no duplicate rows, so no DISTINCT over every column.
+        member_of = Membership.objects.filter(user=user, active=True).values("school_id")
+        runs = TrustAdmin.objects.filter(user=user).values("trust_id")
+        return self.filter(Q(pk__in=member_of) | Q(trust__in=runs))
 
 
 class School(models.Model):
@@ -73,10 +79,29 @@ class School(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["urn"], condition=~Q(urn=""), name="school_urn_unique"),
+            models.UniqueConstraint(
+                fields=["urn"],
+                condition=~Q(urn=""),
+                name="school_urn_unique",
+                violation_error_message="Another school already has this URN.",
+            ),
             models.CheckConstraint(
                 condition=Q(idle_lock_minutes__gte=1, idle_lock_minutes__lte=120),
                 name="school_idle_lock_range",
+                violation_error_message="The idle lock must be between 1 and 120 minutes.",
+            ),
+            models.CheckConstraint(
+                condition=Q(password_max_age_days__isnull=True)
+                | Q(password_max_age_days__gte=30, password_max_age_days__lte=730),
+                name="school_password_age_range",
+                violation_error_message="The password age must be between 30 and 730 days.",
+            ),
+            models.CheckConstraint(
+                condition=Q(policy_review_date__isnull=True)
+                | Q(next_review_date__isnull=True)
+                | Q(next_review_date__gt=F("policy_review_date")),
+                name="school_next_review_after_review",
+                violation_error_message=NEXT_REVIEW_MESSAGE,
             ),
         ]
 
@@ -89,9 +114,7 @@ class School(models.Model):
             and self.next_review_date
             and self.next_review_date <= self.policy_review_date
         ):
-            raise ValidationError(
-                {"next_review_date": "The next review must come after the last review."}
-            )
+            raise ValidationError({"next_review_date": NEXT_REVIEW_MESSAGE})
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -137,13 +160,21 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["user", "school"], name="membership_unique"),
             # The policy: the DPO is a discrete role and must not be the same person as the SIRO.
             models.CheckConstraint(
-                condition=~Q(is_siro=True, is_dpo=True), name="membership_dpo_not_siro"
+                condition=~Q(is_siro=True, is_dpo=True),
+                name="membership_dpo_not_siro",
+                violation_error_message=DPO_NOT_SIRO_MESSAGE,
             ),
             models.UniqueConstraint(
-                fields=["school"], condition=Q(is_siro=True), name="membership_one_siro"
+                fields=["school"],
+                condition=Q(is_siro=True),
+                name="membership_one_siro",
+                violation_error_message="The school already has a SIRO.",
             ),
             models.UniqueConstraint(
-                fields=["school"], condition=Q(is_dpo=True), name="membership_one_dpo"
+                fields=["school"],
+                condition=Q(is_dpo=True),
+                name="membership_one_dpo",
+                violation_error_message="The school already has a DPO.",
             ),
         ]
 
@@ -159,10 +190,9 @@ class Membership(models.Model):
         return [label for role, label in ROLES if role in self.roles]
 
     def clean(self) -> None:
+        # Keyed to the field so that full_clean() reports it once, not again as the constraint.
         if self.is_siro and self.is_dpo:
-            raise ValidationError(
-                "The DPO must not be the same person as the SIRO: the policy keeps the roles apart."
-            )
+            raise ValidationError({"is_dpo": DPO_NOT_SIRO_MESSAGE})
 
 
 class TrustAdmin(models.Model):
@@ -178,6 +208,16 @@ class TrustAdmin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} (trust admin, {self.trust})"
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_shown(v)}" for k, v in sorted(value.items()))
+    return str(value)
 
 
 class AuditEvent(models.Model):
@@ -215,6 +255,17 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The audit log is append-only.")
+
+    @property
+    def change_lines(self) -> list[tuple[str, str, str | None]]:
+        """(field, before, after) for each change, or (field, value, None) for a plain fact."""
+        lines = []
+        for name, value in sorted((self.changes or {}).items()):
+            if isinstance(value, list) and len(value) == 2:
+                lines.append((name, _shown(value[0]), _shown(value[1])))
+            else:
+                lines.append((name, _shown(value), None))
+        return lines
 
 
 class AuditHead(models.Model):

@@ -16,6 +16,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "members.invite": frozenset({"siro", "office"}),
     "members.deactivate": frozenset({"siro", "office"}),
     "audit.view": frozenset({"siro", "dpo"}),
+    # The people directory and the Single Central Record (bastion/people).
+    "people.view": frozenset({"siro", "dpo", "it_lead", "office"}),
+    "people.edit": frozenset({"siro", "office"}),
+    "people.import": frozenset({"siro", "office"}),
+    "scr.view": frozenset({"siro", "dpo", "office"}),
+    "scr.edit": frozenset({"siro", "office"}),
 }
 
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from bastion.core import audit
-from bastion.core.models import Membership, School
+from bastion.core.models import DPO_NOT_SIRO_MESSAGE, Membership, School
 
 SETTINGS_FIELDS = (
     "name",
@@ -49,15 +49,23 @@ def membership_set_roles(
     Naming a new SIRO or DPO takes the role from whoever held it. Raises ValidationError with a
     message for the form when the roles cannot be given.
     """
-    if {"siro", "dpo"} <= roles:
-        raise ValidationError(
-            "The DPO must not be the same person as the SIRO: the policy keeps the roles apart."
-        )
     fields = Membership.ROLE_FIELDS
+    roles = set(roles)
+    if unknown := roles - fields.keys():
+        raise ValidationError(f"Unknown role: {', '.join(sorted(unknown))}.")
+    if {"siro", "dpo"} <= roles:
+        raise ValidationError(DPO_NOT_SIRO_MESSAGE)
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk, school=school)
         if not membership.active:
             raise ValidationError("This person has left the school; invite them again first.")
+        if membership.is_siro and "siro" not in roles:
+            # Unticking the only SIRO would leave the school without one (and its SIRO
+            # without the page to undo it): the role moves by naming the successor.
+            raise ValidationError(
+                "The school must always have a SIRO. To hand the role over, give it to the new "
+                "SIRO: it passes from this person to them."
+            )
         before = {"roles": sorted(membership.roles), "job_title": membership.job_title}
         for role in ("siro", "dpo"):
             if role in roles and role not in membership.roles:

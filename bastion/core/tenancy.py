@@ -14,9 +14,10 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 
+from bastion.accounts import idle
 from bastion.core.models import PRIVILEGED_ROLES, Membership, School, TrustAdmin
 from bastion.core.permissions import allowed
 
@@ -44,7 +45,8 @@ def access_for(user, school: School | str) -> Access | None:
         school = School.objects.select_related("trust").filter(slug=school).first()
         if school is None:
             return None
-    membership = Membership.objects.filter(user=user, school=school, active=True).first()
+    # order_by(): one row at most, so skip the default ordering's join on the user table.
+    membership = Membership.objects.filter(user=user, school=school, active=True).order_by().first()
     trust_admin = (
         school.trust_id is not None
         and TrustAdmin.objects.filter(user=user, trust_id=school.trust_id).exists()
@@ -63,11 +65,13 @@ def user_has_mfa(user) -> bool:
     ).exists()
 
 
-def school_view(action: str = "school.view"):
+def school_view(action: str = "school.view", *, methods: tuple[str, ...] | None = None):
     """Decorate a view taking `school` (a slug): resolve it, check the role, or 404/403.
 
     Privileged roles (SIRO, DPO, IT lead, trust admin) are sent to enrol MFA first, and anyone
-    whose Bastion password is older than the school allows is sent to change it.
+    whose Bastion password is older than the school allows is sent to change it. `methods`
+    (e.g. ("POST",)) refuses other methods with 405, after the school check: put school_view
+    outermost (or use this) so another school's URL is a 404 whatever the method.
     """
 
     def decorator(view):
@@ -92,12 +96,17 @@ def school_view(action: str = "school.view"):
                     f"{access.school.password_max_age_days} days. Please choose a new one.",
                 )
                 return redirect("account_change_password")
-            if not access.can(action):
-                raise PermissionDenied("Your role in this school does not allow this.")
+            # Set before the role check: the 403 page of a member shows their school's menu.
             request.school = access.school
             request.access = access
-            request.session["current_school"] = access.school.slug
-            request.session["idle_lock_minutes"] = access.school.idle_lock_minutes
+            if not access.can(action):
+                raise PermissionDenied("Your role in this school does not allow this.")
+            if methods is not None and request.method not in methods:
+                return HttpResponseNotAllowed(methods)
+            # Written only when they change: a modified session is saved to the database.
+            if request.session.get("current_school") != access.school.slug:
+                request.session["current_school"] = access.school.slug
+            idle.set_limit(request, access.school.idle_lock_minutes)
             return view(request, *args, **kwargs)
 
         wrapper.school_action = action

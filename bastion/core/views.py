@@ -1,19 +1,25 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from bastion.accounts.models import Invitation
 from bastion.accounts.services import invitation_create, member_deactivate
 from bastion.core.forms import InviteForm, RolesForm, SchoolSettingsForm
 from bastion.core.models import AuditEvent, Membership, School
+from bastion.core.querystring import text_param
 from bastion.core.services import membership_set_roles, school_update
 from bastion.core.tenancy import get_for_school, school_view
+
+
+def posted(request):
+    """The submitted data for a form, or None: an empty POST is still a submission."""
+    return request.POST if request.method == "POST" else None
 
 
 @login_required
@@ -47,7 +53,8 @@ def school_home(request):
 @school_view("school.settings")
 def school_settings(request):
     school = request.school
-    form = SchoolSettingsForm(request.POST or None, instance=School.objects.get(pk=school.pk))
+    # A copy of the school for the form: invalid input must not reach the page's header.
+    form = SchoolSettingsForm(posted(request), instance=School.objects.get(pk=school.pk))
     if request.method == "POST" and form.is_valid():
         school_update(actor=request.user, school=school, data=form.cleaned_data, request=request)
         messages.success(request, "The school's settings are saved.")
@@ -61,7 +68,7 @@ def member_list(request):
     show = request.GET.get("show", "current")
     members = Membership.objects.filter(school=school).select_related("user")
     members = members.filter(active=(show != "left"))
-    query = request.GET.get("q", "").strip()[:100]
+    query = text_param(request, "q")
     if query:
         members = members.filter(
             Q(user__email__icontains=query)
@@ -82,7 +89,7 @@ def member_list(request):
 @school_view("members.invite")
 def member_invite(request):
     school = request.school
-    form = InviteForm(request.POST or None)
+    form = InviteForm(posted(request))
     if not request.access.can("school.roles"):
         # Office staff invite colleagues; only the SIRO hands out the senior roles.
         form.fields["roles"].choices = [
@@ -110,7 +117,7 @@ def member_edit(request, pk):
     school = request.school
     membership = get_for_school(Membership.objects.select_related("user"), school, pk=pk)
     form = RolesForm(
-        request.POST or None,
+        posted(request),
         initial={"roles": sorted(membership.roles), "job_title": membership.job_title},
     )
     if request.method == "POST" and form.is_valid():
@@ -133,8 +140,7 @@ def member_edit(request, pk):
     )
 
 
-@require_POST
-@school_view("members.deactivate")
+@school_view("members.deactivate", methods=("POST",))
 def member_deactivate_view(request, pk):
     school = request.school
     membership = get_for_school(Membership.objects.select_related("user"), school, pk=pk)
@@ -159,11 +165,22 @@ AUDIT_KINDS = [
 @school_view("audit.view")
 def audit_log(request):
     school = request.school
-    # The school's own events, and the sign-ins and MFA changes of its members.
+    # The school's own events, and the sign-ins (and failed ones) and MFA changes of its members.
+    members = Membership.objects.filter(school=school)
     events = AuditEvent.objects.filter(
-        Q(school=school) | Q(school__isnull=True, actor__memberships__school=school)
-    ).select_related("actor", "school")
-    action = request.GET.get("action", "").strip()[:64]
+        Q(school=school)
+        | Q(school__isnull=True, actor__in=members.values("user_id"))
+        | Q(
+            school__isnull=True,
+            actor__isnull=True,
+            action__in=["auth.login_failed", "auth.login_throttled"],
+            actor_label__in=members.values("user__email"),
+        )
+    )
+    action = request.GET.get("action", "")
+    if action and action not in dict(AUDIT_KINDS):
+        messages.info(request, "That kind of event is not one of the choices: showing them all.")
+        action = ""
     if action:
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -172,3 +189,8 @@ def audit_log(request):
         "core/audit_log.html",
         {"page": page, "school": school, "action": action, "action_choices": AUDIT_KINDS},
     )
+
+
+def about(request):
+    """What Bastion is; also the benchmark's floor (the lightest page through the full stack)."""
+    return render(request, "core/about.html", {"version": settings.BASTION_VERSION})

@@ -1,8 +1,6 @@
 """Check the audit log's hash chain: exit 0 when intact, 1 naming the first bad entry."""
 
-import sys
-
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from bastion.core.audit import verify
 
@@ -12,8 +10,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         verdict = verify()
-        if verdict.ok:
-            self.stdout.write(verdict.message)
-            return
-        self.stderr.write(f"audit log TAMPERED: {verdict.message}")
-        sys.exit(1)
+        if not verdict.ok:
+            raise CommandError(f"audit log TAMPERED: {verdict.message}", returncode=1)
+        self.stdout.write(verdict.message)
