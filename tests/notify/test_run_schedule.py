@@ -145,3 +145,22 @@ def test_the_first_run_does_not_trip_over_a_row_another_worker_created(add_job):
 
     assert run_due(only="fresh") == {"fresh": "ran"}
     assert ScheduleRun.objects.filter(job="fresh").count() == 1
+
+
+def test_the_worker_loop_runs_the_schedule_again_after_each_pause(monkeypatch, db):
+    from django.core.management import call_command
+
+    from bastion.notify.management.commands import run_schedule
+
+    runs, pauses = [], []
+    monkeypatch.setattr(run_schedule, "run_due", lambda only=None: runs.append(only) or {})
+
+    def sleep(seconds):
+        pauses.append(seconds)
+        if len(pauses) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_schedule.time, "sleep", sleep)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("run_schedule", "--loop", "15")
+    assert len(runs) == 2 and pauses == [15, 15]

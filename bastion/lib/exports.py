@@ -1,0 +1,187 @@
+"""Exports: XLSX and PDF tables, optionally password-protected (they may hold personal data).
+
+Text never becomes a formula: every string is written to the spreadsheet as a string cell, and
+one a spreadsheet would run as a formula (=, +, -, @ first) also carries Excel's "quote prefix"
+so it stays text when someone edits the cell. The value itself is kept as typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.http import HttpResponse
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 cannot hold (openpyxl refuses them): dropped rather than failing the export.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
+DATE_FORMAT = "DD/MM/YYYY"
+
+
+def safe_cell(value):
+    """A value for a CSV cell: text a spreadsheet would run as a formula gets an apostrophe."""
+    if isinstance(value, str) and value.startswith(DANGEROUS_FIRST):
+        return "'" + value
+    return value
+
+
+@dataclass
+class Table:
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+    subtitle: str = ""
+    widths: Sequence[int] = ()
+    sheet: str = ""  # the worksheet's name; the title when empty
+
+
+def sheet_title(title: str) -> str:
+    """A worksheet name Excel accepts: no []:*?/\\, at most 31 characters."""
+    return _SHEET_TITLE_BAD.sub(" ", title).strip("' ")[:31] or "Sheet"
+
+
+def _text(cell, value: str) -> None:
+    cell.value = _ILLEGAL.sub("", value)
+    cell.data_type = "s"  # never "f": openpyxl would otherwise store =... as a formula
+    if cell.value.startswith(DANGEROUS_FIRST):
+        cell.quotePrefix = True
+
+
+def _put(sheet, row: int, column: int, value) -> None:
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        _text(cell, value)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        cell.value = value
+        cell.number_format = (
+            DATE_FORMAT if not isinstance(value, dt.datetime) else "DD/MM/YYYY HH:MM"
+        )
+    elif value is None or isinstance(value, (bool, int, float)):
+        cell.value = value
+    else:
+        _text(cell, str(value))
+
+
+def xlsx_bytes(table: Table, password: str | None = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title(table.sheet or table.title)
+    _put(sheet, 1, 1, table.title)
+    sheet["A1"].font = Font(bold=True, size=14)
+    _put(sheet, 2, 1, table.subtitle)
+    for column, title in enumerate(table.headers, start=1):
+        _put(sheet, 3, column, title)
+        cell = sheet.cell(row=3, column=column)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="0B0C0C")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row, values in enumerate(table.rows, start=4):
+        for column, value in enumerate(values, start=1):
+            _put(sheet, row, column, value)
+    for index, width in enumerate(table.widths or [18] * len(table.headers), start=1):
+        sheet.column_dimensions[sheet.cell(row=3, column=index).column_letter].width = width
+    sheet.freeze_panes = "B4"
+    sheet.print_title_rows = "3:3"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+    return _protect_office(data, password) if password else data
+
+
+def _protect_office(data: bytes, password: str) -> bytes:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(data)).encrypt(password, out)
+    return out.getvalue()
+
+
+def _latin(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def pdf_bytes(table: Table, password: str | None = None) -> bytes:
+    from fpdf import FPDF
+    from fpdf.enums import EncryptionMethod
+
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.set_title(_fit(table.title))
+    pdf.set_creator("Bastion")
+    if password:
+        pdf.set_encryption(
+            owner_password=password,
+            user_password=password,
+            encryption_method=EncryptionMethod.AES_256,
+        )
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 14)
+    pdf.cell(0, 8, _fit(table.title), new_x="LMARGIN", new_y="NEXT")
+    if table.subtitle:
+        pdf.set_font("helvetica", "", 9)
+        pdf.multi_cell(0, 5, _fit(table.subtitle), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 6.5)
+    widths = table.widths or [1] * len(table.headers)
+    total = sum(widths)
+    usable = pdf.w - pdf.l_margin - pdf.r_margin
+    col_widths = tuple(usable * w / total for w in widths)
+    with pdf.table(
+        col_widths=col_widths, text_align="LEFT", line_height=3.2, repeat_headings=1
+    ) as grid:
+        header = grid.row()
+        for title in table.headers:
+            header.cell(_fit(title))
+        for values in table.rows:
+            row = grid.row()
+            for value in values:
+                row.cell(_fit(_latin(value)))
+    return bytes(pdf.output())
+
+
+def _fit(text: str) -> str:
+    """The core PDF fonts are Latin-1: keep what fits, strip accents from what does not
+    (Ș becomes S), and replace the rest."""
+    text = _ILLEGAL.sub("", text)
+    out = []
+    for char in text:
+        if ord(char) < 256:
+            out.append(char)
+            continue
+        base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
+        out.append(base or "?")
+    return "".join(out)
+
+
+def download(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def table_response(
+    table: Table, fmt: str, filename: str, password: str | None = None
+) -> HttpResponse:
+    if fmt == "pdf":
+        return download(pdf_bytes(table, password), f"{filename}.pdf", "application/pdf")
+    return download(xlsx_bytes(table, password), f"{filename}.xlsx", XLSX_TYPE)

@@ -1,0 +1,310 @@
+"""Import jobs: upload, choose columns, preview, import — inside the request when small, by the
+background worker when large (with progress), always all-or-nothing.
+
+The preview's counts are what the import does: the worker plans the file again and, if the
+directory changed in between so the counts differ, shows the new preview instead of importing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from bastion.core import audit
+from bastion.lib import crypto
+from bastion.people import ctf, imports
+from bastion.people.import_files import MAX_BYTES, ImportRefused, too_large
+from bastion.people.models import ImportJob
+
+log = logging.getLogger(__name__)
+
+INLINE_ROWS = 2000  # files with more rows are imported by the background worker
+SAMPLE = 20
+CLAIM_TIMEOUT = dt.timedelta(minutes=30)
+KEEP_UNFINISHED = dt.timedelta(days=7)  # an upload nobody imported is forgotten after this
+KINDS = {
+    "staff": "Staff",
+    "pupils": "Pupils",
+    "contacts": "Parents and carers",
+    "ctf": "Common Transfer File (pupils and contacts)",
+}
+COUNTS = ("created", "updated", "left", "unchanged", "links", "unlinked")
+CHANGED = (
+    "The directory changed since this preview was made, so the import would not do what it "
+    "showed. Check the new preview and import again."
+)
+
+
+def _read(job: ImportJob, data: bytes | None = None):
+    if data is None:
+        try:
+            data = crypto.decrypt(job.payload)
+        except ValueError:
+            raise ImportRefused(
+                ["The uploaded file can no longer be read: upload it again."]
+            ) from None
+    if job.kind == "ctf":
+        return ctf.read_ctf(data)
+    return imports.read_table(data, job.filename)
+
+
+def job_create(*, actor, school, kind: str, filename: str, data: bytes, request=None) -> ImportJob:
+    """Check the file can be read at all, then keep it (encrypted) for the next steps."""
+    if kind not in KINDS:
+        raise ImportRefused(["Choose what the file holds: staff, pupils, contacts or a CTF."])
+    if len(data) > MAX_BYTES:
+        raise ImportRefused([too_large(len(data))])
+    if kind == "ctf" and not filename.lower().endswith(".xml"):
+        raise ImportRefused(["A Common Transfer File is an .xml file."])
+    filename = filename.replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
+    job = ImportJob(
+        school=school,
+        kind=kind,
+        filename=filename,
+        digest=imports.file_digest(data),
+        created_by=actor,
+    )
+    table = _read(job, data)  # raises ImportRefused with the reasons
+    if kind != "ctf":
+        remembered = imports.remembered_mapping(school, kind)
+        job.mapping = imports.guess_mapping(kind, table.headers, remembered)
+    job.payload = crypto.encrypt(data)
+    with transaction.atomic():
+        job.save()
+        audit.record(
+            "people.import_uploaded",
+            actor=actor,
+            school=school,
+            obj=job,
+            request=request,
+            changes={"kind": kind, "file": filename, "sha256": job.digest},
+        )
+    return job
+
+
+def job_headers(job: ImportJob) -> list[str]:
+    return [] if job.kind == "ctf" else _read(job).headers
+
+
+def _plans(job: ImportJob, data: bytes | None = None, progress=None) -> list[imports.Plan]:
+    """Parse and plan the whole file (read-only); raises ImportRefused listing every problem."""
+    if job.kind != "ctf":
+        table = _read(job, data)
+        parsed = imports.parse_rows(job.kind, table, job.mapping, progress=progress)
+        return [imports.plan_import(job.school, job.kind, parsed, mark_leavers=job.mark_leavers)]
+    pupils_table, contacts_table = _read(job, data)
+    errors, parsed = [], {}
+    for kind, table in (("pupils", pupils_table), ("contacts", contacts_table)):
+        try:
+            parsed[kind] = imports.parse_rows(kind, table, ctf.mapping(kind))
+        except ImportRefused as refused:
+            errors += refused.errors
+    if errors:
+        raise ImportRefused(errors)
+    # A CTF brings pupils who may be new: their contacts are planned against them, so the
+    # preview counts the parents and links the import will create.
+    pupils = imports.plan_import(job.school, "pupils", parsed["pupils"], mark_leavers=False)
+    plans = [pupils]
+    if parsed["contacts"]:
+        new_upns = {values["mis_id"] for values in pupils.creates}
+        plans.append(
+            imports.plan_import(
+                job.school, "contacts", parsed["contacts"], mark_leavers=False, new_pupils=new_upns
+            )
+        )
+    return plans
+
+
+def _summary(plans: list[imports.Plan]) -> dict:
+    summary: dict = dict.fromkeys(COUNTS, 0)
+    samples: dict[str, list[str]] = {"created": [], "updated": [], "left": []}
+    rows = 0
+    for plan in plans:
+        rows += plan.rows
+        for name, count in plan.counts().items():
+            summary[name] += count
+        samples["created"] += [
+            f"{v.get('first_name', '')} {v.get('last_name', '')}".strip()
+            for v in plan.creates[:SAMPLE]
+        ]
+        samples["updated"] += [
+            f"{u.name}: {', '.join(sorted(u.changes))}" for u in plan.updates[:SAMPLE]
+        ]
+        samples["left"] += [plan.names.get(pk, str(pk)) for pk in plan.leavers[:SAMPLE]]
+    return {**summary, "rows": rows, "samples": {k: v[:SAMPLE] for k, v in samples.items()}}
+
+
+def _counts(summary: dict) -> dict:
+    return {k: summary.get(k, 0) for k in COUNTS}
+
+
+def preview(*, school, kind: str, filename: str, data: bytes, mark_leavers: bool = True) -> dict:
+    """What importing the file would do, writing nothing at all (not even the upload)."""
+    if kind not in KINDS:
+        raise ImportRefused(["Choose what the file holds: staff, pupils, contacts or a CTF."])
+    job = ImportJob(school=school, kind=kind, filename=filename, mark_leavers=mark_leavers)
+    if kind != "ctf":
+        table = _read(job, data)
+        remembered = imports.remembered_mapping(school, kind)
+        job.mapping = imports.guess_mapping(kind, table.headers, remembered)
+    return _summary(_plans(job, data))
+
+
+def job_plan(
+    *, job: ImportJob, mapping: dict | None = None, mark_leavers: bool = True
+) -> ImportJob:
+    """Preview: work out what the import would do, or record why it cannot be done."""
+    if mapping is not None:
+        job.mapping = {k: v for k, v in mapping.items() if v}
+    job.mark_leavers = mark_leavers and job.kind != "ctf"
+    try:
+        plans = _plans(job)
+    except ImportRefused as refused:
+        job.errors = refused.errors
+        job.status = ImportJob.Status.UPLOADED
+        job.summary = {}
+    else:
+        job.errors = []
+        job.summary = _summary(plans)
+        job.status = ImportJob.Status.PLANNED
+        if job.kind != "ctf":
+            imports.remember_mapping(job.school, job.kind, job.mapping)
+    job.save(update_fields=["mapping", "mark_leavers", "errors", "summary", "status"])
+    return job
+
+
+def job_start(*, actor, job: ImportJob, request=None) -> ImportJob:
+    """Import a previewed job now if it is small, or queue it for the background worker."""
+    rows = job.summary.get("rows", 0)
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PLANNED).update(
+        status=ImportJob.Status.QUEUED, done=0, total=2 * rows, errors=[]
+    )
+    if claimed and rows <= INLINE_ROWS:
+        job_run(job.pk, actor=actor, request=request)
+    job.refresh_from_db()
+    return job
+
+
+def phase(job: ImportJob) -> str:
+    """Where a queued or running job is, in words (the bar's first half is checking the file,
+    the second writing it: the write is one transaction, so it shows only when it is done)."""
+    if job.status == ImportJob.Status.QUEUED:
+        return "Waiting to start"
+    if job.total and job.done * 2 >= job.total:
+        return "Writing to the directory"
+    return "Checking the file"
+
+
+def _progress(pk: int):
+    def report(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=pk).update(done=done, total=2 * total)
+
+    return report
+
+
+def _finish(pk: int, status: str, **fields) -> None:
+    ImportJob.objects.filter(pk=pk).update(
+        status=status, finished_at=timezone.now(), payload=b"", **fields
+    )
+
+
+def _claim(pk: int) -> bool:
+    """Take a queued job, or one whose worker died, with a conditional update: never twice."""
+    now = timezone.now()
+    return bool(
+        ImportJob.objects.filter(pk=pk, status=ImportJob.Status.QUEUED).update(
+            status=ImportJob.Status.RUNNING, claimed_at=now
+        )
+        or ImportJob.objects.filter(
+            pk=pk, status=ImportJob.Status.RUNNING, claimed_at__lt=now - CLAIM_TIMEOUT
+        ).update(claimed_at=now)
+    )
+
+
+def job_run(pk: int, *, actor=None, request=None) -> bool:
+    """Run one queued job; True when it ran (whatever the outcome)."""
+    if not _claim(pk):
+        return False
+    job = ImportJob.objects.select_related("school", "created_by").get(pk=pk)
+    actor = actor or job.created_by
+    try:
+        plans = _plans(job, progress=_progress(pk))
+        summary = _summary(plans)
+        if _counts(summary) != _counts(job.summary):
+            ImportJob.objects.filter(pk=pk).update(
+                status=ImportJob.Status.PLANNED, summary=summary, errors=[CHANGED], done=0
+            )
+            return True
+        ImportJob.objects.filter(pk=pk).update(done=summary["rows"], total=2 * summary["rows"])
+        counts = dict.fromkeys(COUNTS, 0)
+        with transaction.atomic():
+            for plan in plans:
+                result = imports.apply_plan(
+                    actor=actor,
+                    school=job.school,
+                    plan=plan,
+                    source=job.filename,
+                    digest=job.digest,
+                    request=request,
+                )
+                counts = {k: counts[k] + result.get(k, 0) for k in COUNTS}
+    except ImportRefused as refused:
+        _finish(pk, ImportJob.Status.FAILED, errors=refused.errors)
+        return True
+    except Exception:
+        log.exception("people import %s failed", pk)
+        _finish(
+            pk,
+            ImportJob.Status.FAILED,
+            errors=[
+                "The import stopped on an unexpected error; nothing was changed. "
+                "Try again, and tell your administrator if it happens again."
+            ],
+        )
+        return True
+    _finish(
+        pk,
+        ImportJob.Status.DONE,
+        summary={**job.summary, "result": counts},
+        done=2 * summary["rows"],
+        total=2 * summary["rows"],
+    )
+    return True
+
+
+def run_queued(limit: int = 5) -> int:
+    """Run up to `limit` waiting jobs (and any whose worker died); forget stale uploads."""
+    stale = timezone.now() - CLAIM_TIMEOUT
+    pks = list(
+        ImportJob.objects.filter(status=ImportJob.Status.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    ) + list(
+        ImportJob.objects.filter(status=ImportJob.Status.RUNNING, claimed_at__lt=stale)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ran = sum(job_run(pk) for pk in pks)
+    forget_unfinished()
+    return ran
+
+
+def forget_unfinished(now: dt.datetime | None = None) -> int:
+    """Drop the files of uploads left unimported for a week: they hold personal data."""
+    cutoff = (now or timezone.now()) - KEEP_UNFINISHED
+    return (
+        ImportJob.objects.filter(
+            created_at__lt=cutoff,
+            status__in=[ImportJob.Status.UPLOADED, ImportJob.Status.PLANNED],
+        )
+        .exclude(payload=b"")
+        .update(
+            payload=b"",
+            status=ImportJob.Status.FAILED,
+            finished_at=timezone.now(),
+            errors=["Not imported within a week, so the file was deleted. Upload it again."],
+        )
+    )
