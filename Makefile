@@ -45,7 +45,10 @@ demo: migrate
 
 run: demo
 	@echo "Bastion is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# The scheduler (mail, reminders, large imports) runs beside the server and stops with it.
+	@$(BIN)/python manage.py run_schedule --loop 15 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 check-chromium:
 	@test -x "$(CHROMIUM)" || { \
@@ -68,3 +71,14 @@ format: setup
 
 clean:
 	rm -rf $(VENV) node_modules bastion/static/dist staticfiles
+
+# The benchmark: `make bench` measures school and trust scale side by side; SCALE=school for one.
+SCALE ?= trust
+BENCH_ARGS ?=
+bench: setup
+	@mkdir -p bench/results
+	$(BIN)/python -m bench.harness --scale school $(BENCH_ARGS)
+	@if [ "$(SCALE)" != "school" ]; then \
+		$(BIN)/python -m bench.harness --scale $(SCALE) $(BENCH_ARGS) && \
+		$(BIN)/python -m bench.harness compare bench/results/school-$${DATABASE_URL:+postgresql}$${DATABASE_URL:-sqlite}.json \
+			bench/results/$(SCALE)-$${DATABASE_URL:+postgresql}$${DATABASE_URL:-sqlite}.json; fi

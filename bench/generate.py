@@ -1,0 +1,292 @@
+"""A deterministic, realistic dataset at a chosen scale, written with bulk inserts.
+
+Scales (people per school are averages; the trust's schools vary in size):
+  tiny   1 school:  6 staff, 20 pupils             (for the generator's own tests)
+  school 1 school:  30 staff, 210 pupils, ~340 parents
+  trust  50 schools: 4,000 staff, 25,000 pupils, 40,000 parents
+
+Every school gets the accounts the pages are measured as (SIRO with MFA, DPO, office, staff),
+a Single Central Record with some gaps, parent links, and audit events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from bastion.accounts.models import User
+from bastion.core import audit
+from bastion.core.models import Membership, School, Trust, TrustAdmin
+from bastion.people import scr
+from bastion.people.demo import FIRST, LAST
+from bastion.people.models import (
+    Check,
+    Contract,
+    Kind,
+    ParentLink,
+    PeopleSettings,
+    Person,
+    SCRCheck,
+    SCREntry,
+)
+
+PASSWORD = "bench-copper-lantern-9931"
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    schools: int
+    staff: int  # in all
+    pupils: int
+    parents: int
+    governors_per_school: int = 8
+    audit_events_per_school: int = 40
+
+
+SCALES = {
+    "tiny": Scale("tiny", 1, 6, 20, 30, governors_per_school=2, audit_events_per_school=5),
+    "school": Scale("school", 1, 30, 210, 340),
+    "trust": Scale("trust", 50, 4000, 25000, 40000),
+}
+YEARS = ["R", "1", "2", "3", "4", "5", "6"]
+
+
+def _split(total: int, parts: int, rng: random.Random) -> list[int]:
+    """Split `total` into `parts` uneven shares (schools differ in size) that sum to `total`."""
+    weights = [rng.uniform(0.6, 1.4) for _ in range(parts)]
+    shares = [int(total * w / sum(weights)) for w in weights]
+    shares[-1] += total - sum(shares)
+    return shares
+
+
+def _bulk(model, rows: list) -> None:
+    for start in range(0, len(rows), BATCH):
+        model.objects.bulk_create(rows[start : start + BATCH])
+
+
+def generate(scale_name: str, seed: int = 7, today: dt.date | None = None) -> dict[str, int]:
+    """Fill an empty database with the dataset. Returns counts of what was made."""
+    scale = SCALES[scale_name]
+    rng = random.Random(seed)
+    today = today or dt.date(2026, 11, 1)
+    password = make_password(PASSWORD)
+    with transaction.atomic():
+        trust = Trust.objects.create(name="Bench Learning Trust", slug="bench-trust")
+        schools = [
+            School(
+                trust=trust,
+                name=f"Bench School {i + 1:02d}",
+                slug=f"bench-{i + 1:02d}",
+                urn=f"{900000 + i}",
+            )
+            for i in range(scale.schools)
+        ]
+        _bulk(School, schools)
+        schools = list(School.objects.filter(trust=trust).order_by("slug"))
+        _bulk(PeopleSettings, [PeopleSettings(school=s, dbs_recheck_years=3) for s in schools])
+        users, _ = _accounts(schools, password)
+        admin = User.objects.create(
+            email="trust@bench.example.org",
+            password=password,
+            first_name="Trust",
+            last_name="Admin",
+        )
+        TrustAdmin.objects.create(user=admin, trust=trust)
+        staff_counts = _split(scale.staff, scale.schools, rng)
+        pupil_counts = _split(scale.pupils, scale.schools, rng)
+        parent_counts = _split(scale.parents, scale.schools, rng)
+        totals = {
+            "schools": len(schools),
+            "users": len(users) + 1,
+            "staff": 0,
+            "pupils": 0,
+            "parents": 0,
+            "links": 0,
+            "scr_checks": 0,
+            "governors": 0,
+        }
+        for school, n_staff, n_pupils, n_parents in zip(
+            schools, staff_counts, pupil_counts, parent_counts, strict=True
+        ):
+            made = _school_people(school, n_staff, n_pupils, n_parents, scale, rng, today)
+            for key, value in made.items():
+                totals[key] = totals.get(key, 0) + value
+        events = 0
+        for school in schools:
+            for i in range(scale.audit_events_per_school):
+                audit.record("bench.event", school=school, actor_label="bench", changes={"n": i})
+                events += 1
+        totals["audit_events"] = events
+    return totals
+
+
+def _accounts(schools, password):
+    users, memberships = [], []
+    for school in schools:
+        n = school.slug
+        for role, fields in (
+            ("siro", {"is_siro": True}),
+            ("dpo", {"is_dpo": True}),
+            ("office", {"is_office": True}),
+            ("teacher", {}),
+        ):
+            user = User(
+                email=f"{role}@{n}.bench.example.org",
+                password=password,
+                first_name=role.title(),
+                last_name=n,
+            )
+            users.append(user)
+            memberships.append((user, school, fields))
+    _bulk(User, users)
+    emails = {u.email: u for u in User.objects.filter(email__in=[u.email for u in users])}
+    rows = [
+        Membership(user=emails[u.email], school=s, is_staff_member=True, **fields)
+        for u, s, fields in memberships
+    ]
+    _bulk(Membership, rows)
+    # The SIRO and DPO need MFA to open school pages (the benchmark signs in as them).
+    from allauth.mfa.models import Authenticator
+
+    secrets = [
+        Authenticator(
+            user=emails[u.email], type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+        )
+        for u, _, fields in memberships
+        if fields.keys() & {"is_siro", "is_dpo"}
+    ]
+    _bulk(Authenticator, secrets)
+    return users, rows
+
+
+def _school_people(school, n_staff, n_pupils, n_parents, scale, rng, today):
+    people = []
+    for i in range(n_staff):
+        contract = Contract.AGENCY if i % 25 == 24 else Contract.PERMANENT
+        people.append(
+            Person(
+                school=school,
+                kind=Kind.STAFF,
+                mis_id=f"S{i:04d}",
+                first_name=rng.choice(FIRST),
+                last_name=rng.choice(LAST),
+                email=f"s{i}@{school.slug}.bench.example.org",
+                job_title="Class Teacher" if i % 3 == 0 else "Teaching Assistant",
+                contract=contract,
+                agency_name="Bench Supply" if contract == Contract.AGENCY else "",
+                started_on=today - dt.timedelta(days=rng.randint(20, 5000)),
+                teaching_role=i % 3 == 0,
+                management_role=i < 3,
+            )
+        )
+    for _ in range(scale.governors_per_school):
+        people.append(
+            Person(
+                school=school,
+                kind=Kind.GOVERNOR,
+                first_name=rng.choice(FIRST),
+                last_name=rng.choice(LAST),
+                started_on=today - dt.timedelta(days=rng.randint(100, 3000)),
+                management_role=True,
+            )
+        )
+    _bulk(Person, people)
+    people = list(Person.objects.filter(school=school).order_by("pk"))
+    checks, entries = [], []
+    for index, person in enumerate(people):
+        for check in scr.required_checks(person):
+            if index % 11 == 5 and check == Check.BARRED_LIST:
+                continue  # the gaps audits find
+            checks.append(
+                SCRCheck(
+                    school=school,
+                    person=person,
+                    check_type=check,
+                    state=SCRCheck.State.DONE,
+                    done_on=person.started_on - dt.timedelta(days=10),
+                    checked_by="Bench Office",
+                )
+            )
+        entries.append(
+            SCREntry(
+                school=school,
+                person=person,
+                update_service=index % 2 == 0,
+                update_service_checked_on=today - dt.timedelta(days=30),
+            )
+        )
+    _bulk(SCRCheck, checks)
+    _bulk(SCREntry, entries)
+    # Refresh the stored SCR state in memory, then write it back in bulk.
+    by_person: dict[int, list] = {}
+    for check in checks:
+        by_person.setdefault(check.person_id, []).append(check)
+    for person, entry in zip(people, entries, strict=True):
+        result = scr.evaluate(person, by_person.get(person.pk, []), entry)
+        entry.missing = ",".join(result.missing)
+        entry.started_before_dbs = result.started_before_dbs
+        entry.dbs_on = result.dbs_on
+        entry.complete = result.complete
+    SCREntry.objects.bulk_update(
+        entries, ["missing", "started_before_dbs", "dbs_on", "complete"], batch_size=BATCH
+    )
+
+    pupils = []
+    for i in range(n_pupils):
+        year = YEARS[i % len(YEARS)]
+        age = 4 if year == "R" else 4 + int(year)
+        pupils.append(
+            Person(
+                school=school,
+                kind=Kind.PUPIL,
+                mis_id=f"B{school.pk:04d}{i:07d}0"[:13],
+                first_name=rng.choice(FIRST),
+                last_name=rng.choice(LAST),
+                year_group=year,
+                class_name=f"{year}{'ABC'[i % 3]}",
+                date_of_birth=dt.date(today.year - age - 1, rng.randint(9, 12), rng.randint(1, 28)),
+            )
+        )
+    _bulk(Person, pupils)
+    pupils = list(Person.objects.filter(school=school, kind=Kind.PUPIL).order_by("pk"))
+    parents = [
+        Person(
+            school=school,
+            kind=Kind.PARENT,
+            mis_id=f"C{i:06d}",
+            first_name=rng.choice(FIRST),
+            last_name=rng.choice(LAST),
+            email=f"p{i}@parents.bench.example.org",
+        )
+        for i in range(n_parents)
+    ]
+    _bulk(Person, parents)
+    parents = list(Person.objects.filter(school=school, kind=Kind.PARENT).order_by("pk"))
+    links = []
+    if pupils:
+        for i, parent in enumerate(parents):
+            child = pupils[i % len(pupils)]
+            links.append(
+                ParentLink(
+                    school=school,
+                    parent=parent,
+                    child=child,
+                    relationship=("mother", "father", "carer")[i % 3],
+                    contact_priority=1 + i // len(pupils),
+                )
+            )
+    _bulk(ParentLink, links)
+    return {
+        "staff": n_staff,
+        "governors": scale.governors_per_school,
+        "pupils": n_pupils,
+        "parents": n_parents,
+        "links": len(links),
+        "scr_checks": len(checks),
+    }
