@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import logging
 import socket
 import threading
 
@@ -23,6 +24,8 @@ from bastion.accounts.models import User
 from bastion.core.models import Membership, School, Trust, TrustAdmin
 
 PASSWORD = "tidal-copper-orchard-5521"
+# aiosmtpd's server thread logs connection chatter after a test's output capture has closed.
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 _audit_migration = importlib.import_module("bastion.core.migrations.0002_audit_chain")
 
 
