@@ -80,5 +80,4 @@ bench: setup
 	$(BIN)/python -m bench.harness --scale school $(BENCH_ARGS)
 	@if [ "$(SCALE)" != "school" ]; then \
 		$(BIN)/python -m bench.harness --scale $(SCALE) $(BENCH_ARGS) && \
-		$(BIN)/python -m bench.harness compare bench/results/school-$${DATABASE_URL:+postgresql}$${DATABASE_URL:-sqlite}.json \
-			bench/results/$(SCALE)-$${DATABASE_URL:+postgresql}$${DATABASE_URL:-sqlite}.json; fi
+		$(BIN)/python -m bench.harness compare school $(SCALE); fi

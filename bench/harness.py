@@ -205,7 +205,11 @@ def measure_files(pupils: int) -> list[dict]:
     from bastion.core.models import School
     from bastion.lib.exports import pdf_bytes, xlsx_bytes
     from bastion.people import import_jobs
-    from bastion.people.views.scr import export_table
+    from bastion.people.views.scr import scr_people, scr_table
+
+    def export_table(school, fmt="xlsx"):
+        people, cutoff = scr_people(school)
+        return scr_table(school, people, cutoff, fmt=fmt, by=office)
 
     school = School.objects.get(slug="bench-01")
     office = User.objects.get(email="office@bench-01.bench.example.org")
@@ -239,7 +243,7 @@ def measure_files(pupils: int) -> list[dict]:
         ),
         ("import CTF, 500 pupils with contacts", run_import("ctf", "bench.xml", ctf)),
         ("export SCR as XLSX", lambda: xlsx_bytes(export_table(school))),
-        ("export SCR as PDF", lambda: pdf_bytes(export_table(school))),
+        ("export SCR as PDF", lambda: pdf_bytes(export_table(school, "pdf"))),
         (
             "export SCR as XLSX with a password",
             lambda: xlsx_bytes(export_table(school), "bench-pass"),
@@ -281,7 +285,7 @@ def measure_load(seconds: int, connections: int, workers: int) -> list[dict]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", default="trust", choices=["tiny", "school", "trust"])
-    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--load-seconds", type=int, default=10)
     parser.add_argument("--no-load", action="store_true")
     parser.add_argument("--pupils", type=int, default=25000, help="rows in the import benchmark")
@@ -304,7 +308,7 @@ def main(argv=None) -> int:
         result["load"] = measure_load(args.load_seconds, connections=4, workers=2)
     result["seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{args.scale}-{label}.json"
+    out = result_path(args.scale)
     out.write_text(json.dumps(result, indent=2, default=str))
     print_report(result)
     print(f"\nWritten to {out.relative_to(ROOT)}")
@@ -358,8 +362,13 @@ def compare(paths: list[Path]) -> None:
         print(f"{name[:34]:34} " + " ".join(cells) + f"  {grows}")
 
 
+def result_path(scale: str) -> Path:
+    label = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    return RESULTS / f"{scale}-{label}.json"
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "compare":
-        compare([Path(p) for p in sys.argv[2:]])
+        compare([result_path(scale) for scale in sys.argv[2:]])
     else:
         sys.exit(main())

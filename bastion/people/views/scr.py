@@ -8,7 +8,10 @@ from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from bastion.core import audit
 from bastion.core.tenancy import get_for_school, school_view
@@ -39,6 +42,14 @@ def posted(request):
     return request.POST if request.method == "POST" else None
 
 
+# The record is wide (a column per check): 25 rows fill a screen and keep the page fast.
+PAGE_SIZE = 25
+# What the report and its exports read of each check (a page prefetches hundreds of them).
+CHECK_COLUMNS = SCRCheck.objects.order_by().only(
+    "person_id", "check_type", "state", "done_on", "checked_by", "reference"
+)
+
+
 def scr_people(school, status: str = "all", kind: str = "", query: str = "", today=None):
     """The people of the report, entries needing action first; and the re-check cut-off."""
     today = today or timezone.localdate()
@@ -47,7 +58,7 @@ def scr_people(school, status: str = "all", kind: str = "", query: str = "", tod
         Person.objects.filter(school=school)
         .in_scr_scope()
         .select_related("scr")
-        .prefetch_related(Prefetch("scr_checks", queryset=SCRCheck.objects.order_by()))
+        .prefetch_related(Prefetch("scr_checks", queryset=CHECK_COLUMNS))
         .annotate(
             clear=Case(
                 When(scr.clear_q(cutoff), then=Value(1)), default=0, output_field=IntegerField()
@@ -73,6 +84,26 @@ def scr_people(school, status: str = "all", kind: str = "", query: str = "", tod
     return people.order_by("clear", Lower("last_name"), Lower("first_name"), "pk"), cutoff
 
 
+NOT_APPLICABLE = mark_safe('<span class="govuk-body-s">n/a</span>')
+
+
+def _cells_html(states) -> str:
+    """The report's check cells for one row, built once here: a 50-row page has 450 of them, and
+    rendering each through template tags costs more than the rest of the page together."""
+    cells = []
+    for state in states:
+        if state.status == scr.DONE:
+            content = state.item.done_on.strftime("%d/%m/%Y")
+        elif state.status in scr.GAPS:
+            content = format_html(
+                '<strong class="govuk-tag govuk-tag--red">{}</strong>', state.label
+            )
+        else:
+            content = NOT_APPLICABLE
+        cells.append(format_html('<td class="govuk-table__cell">{}</td>', content))
+    return mark_safe("".join(cells))  # noqa: S308 (each piece escaped by format_html)
+
+
 def row_view(person: Person, cutoff, today=None) -> dict:
     """What a person's row shows: each check's state and what the entry needs."""
     today = today or timezone.localdate()
@@ -93,6 +124,7 @@ def row_view(person: Person, cutoff, today=None) -> dict:
         "person": person,
         "entry": entry,
         "checks": result.checks,
+        "cells": _cells_html(result.checks),
         "problems": problems,
         "complete": not problems,
         "dbs_number": dbs.item.reference if dbs.item and dbs.status == scr.DONE else "",
@@ -109,7 +141,7 @@ def scr_report(request):
     # PostgreSQL refuses NUL in a string: drop it rather than answer with an error.
     query = request.GET.get("q", "").replace("\x00", "")[:100].strip()
     people, cutoff = scr_people(school, status, kind, query)
-    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "people/scr_report.html",
@@ -124,6 +156,7 @@ def scr_report(request):
             "query": query,
             "checks": Check,
             "recheck_years": scr.recheck_years(school),
+            "person_url": reverse("scr-report", kwargs={"school": school.slug}),
         },
     )
 
