@@ -145,6 +145,39 @@ def _upn(rng: random.Random, n: int) -> str:
     return f"{rng.choice('ABCDEFGHJKLMNPQRSTUVWXYZ')}{100000000000 + n * 7919 % 899999999999:012d}"
 
 
+def _claim_for_accounts(school, people: list[Person]) -> None:
+    """The demo accounts (head teacher, DPO, office...) are people of the directory too: give
+    their names, e-mail and account to the entry with their job, or to a new one."""
+    from bastion.core.models import Membership
+
+    members = Membership.objects.filter(school=school).select_related("user")
+    for membership in members:
+        user = membership.user
+        kind = (
+            Kind.GOVERNOR
+            if membership.is_governor and not membership.is_staff_member
+            else Kind.STAFF
+        )
+        match = next(
+            (
+                p
+                for p in people
+                if p.user is None and p.kind == kind and p.job_title == membership.job_title
+            ),
+            None,
+        )
+        if match is None:
+            match = Person(
+                school=school,
+                kind=kind,
+                job_title=membership.job_title,
+                started_on=dt.date.today() - dt.timedelta(days=400),
+            )
+            people.append(match)
+        match.first_name, match.last_name = user.first_name, user.last_name
+        match.email, match.user = user.email, user
+
+
 @transaction.atomic
 def seed_people(school, *, today: dt.date | None = None, seed: int = 1) -> int:
     """Fill the school's directory once; returns how many people were created (0 if present)."""
@@ -214,10 +247,12 @@ def seed_people(school, *, today: dt.date | None = None, seed: int = 1) -> int:
                 started_on=today - dt.timedelta(days=rng.randint(30, 700)),
             )
         )
-    Person.objects.bulk_create(staff + others)
+    adults = staff + others
+    _claim_for_accounts(school, adults)
+    Person.objects.bulk_create(adults)
 
     checks = []
-    for index, person in enumerate(staff + others):
+    for index, person in enumerate(adults):
         for check in scr.required_checks(person):
             # The gaps audits find: a long-serving TA without a barred-list check, the newest
             # teacher whose right to work was never recorded, a volunteer with no DBS yet.
@@ -243,12 +278,9 @@ def seed_people(school, *, today: dt.date | None = None, seed: int = 1) -> int:
             )
     SCRCheck.objects.bulk_create(checks)
     SCREntry.objects.bulk_create(
-        [
-            SCREntry(school=school, person=p, update_service=i % 3 == 0)
-            for i, p in enumerate(staff + others)
-        ]
+        [SCREntry(school=school, person=p, update_service=i % 3 == 0) for i, p in enumerate(adults)]
     )
-    scr.refresh_entries(Person.objects.filter(pk__in=[p.pk for p in staff + others]))
+    scr.refresh_entries(Person.objects.filter(pk__in=[p.pk for p in adults]))
 
     pupils, n = [], 0
     for year in YEARS:
@@ -299,4 +331,4 @@ def seed_people(school, *, today: dt.date | None = None, seed: int = 1) -> int:
             for p, c, r, o in links
         ]
     )
-    return len(staff) + len(others) + len(pupils) + len(parents)
+    return len(adults) + len(pupils) + len(parents)
