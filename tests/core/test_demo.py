@@ -1,0 +1,69 @@
+"""`make run` serves the demo trust that `seed_demo` creates: check it, and that it runs twice."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from bastion.accounts.models import User
+from bastion.core.demo import DEMO_PASSWORD
+from bastion.core.models import Membership, School, TrustAdmin
+from bastion.people.models import Kind, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_ashmole_primary_is_set_up_as_the_seed_policy_describes_it():
+    seed()
+    school = School.objects.get(slug="ashmole-primary")
+    assert school.name == "Ashmole Primary"
+    assert (school.policy_review_date.isoformat(), school.next_review_date.isoformat()) == (
+        "2023-09-01",
+        "2024-09-01",
+    )
+    assert school.reviewed_by == "Keith Bridges"
+    dpo = Membership.objects.get(school=school, is_dpo=True).user
+    siro = Membership.objects.get(school=school, is_siro=True)
+    assert dpo.get_full_name() == "Keith Bridges"
+    assert siro.job_title == "Head Teacher" and siro.user != dpo
+
+
+def test_the_demo_trust_has_two_schools_and_a_trust_admin():
+    seed()
+    assert School.objects.filter(trust__slug="harbour-learning").count() == 2
+    assert TrustAdmin.objects.filter(trust__slug="harbour-learning").exists()
+
+
+def test_the_printed_sign_ins_work_with_the_printed_password():
+    output = seed()
+    assert DEMO_PASSWORD in output
+    emails = [
+        line.split()[0] for line in output.splitlines() if "@" in line.split(" ")[-1] or "@" in line
+    ]
+    emails = [e for e in emails if "@" in e]
+    assert "head@ashmole.example.org" in emails
+    for email in emails:
+        assert User.objects.get(email=email).check_password(DEMO_PASSWORD), email
+
+
+def test_the_directory_holds_the_school_and_the_demo_accounts_are_in_it():
+    seed()
+    school = School.objects.get(slug="ashmole-primary")
+    people = Person.objects.filter(school=school)
+    assert people.filter(kind=Kind.PUPIL).count() == 210
+    assert people.filter(kind=Kind.STAFF).count() >= 30
+    head = people.get(user__email="head@ashmole.example.org")
+    assert head.job_title == "Head Teacher" and head.scr.complete is not None
+
+
+def test_running_it_again_creates_nothing_new():
+    seed()
+    counts = (User.objects.count(), School.objects.count(), Person.objects.count())
+    seed()
+    assert (User.objects.count(), School.objects.count(), Person.objects.count()) == counts
