@@ -276,3 +276,28 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head after {self.count} entries"
+
+
+class StoredFile(models.Model):
+    """An uploaded file (evidence, a certificate), kept encrypted at rest in the database.
+
+    In the database rather than on disk: it is then in every backup, never half-written, and
+    needs no shared disk between app servers. Files are small (bastion.core.files.MAX_BYTES).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    ciphertext = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class EquipmentConfig(AppConfig):
+    name = "bastion.equipment"
+    label = "equipment"
+
+    def ready(self):
+        # Each area registers its scheduled jobs (@job) and My tasks providers (@provider).
+        from bastion.equipment import backups, devices, disposal, loans  # noqa: F401
