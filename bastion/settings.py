@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "bastion.accounts",
     "bastion.notify",
     "bastion.people",
+    "bastion.equipment",
+    "bastion.incidents",
 ]
 
 MIDDLEWARE = [

@@ -11,4 +11,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("s/<slug:school>/", include("bastion.core.urls")),
     path("s/<slug:school>/", include("bastion.people.urls")),
+    path("s/<slug:school>/", include("bastion.equipment.urls")),
+    path("s/<slug:school>/", include("bastion.incidents.urls")),
 ]

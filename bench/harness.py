@@ -103,6 +103,17 @@ def pages() -> list[tuple[str, str, str]]:
         ("SCR report", "office", f"{s}/scr/"),
         ("SCR report: gaps", "dpo", f"{s}/scr/?status=gaps"),
         ("SCR entry", "office", "SCR"),
+        ("device list", "it", f"{s}/equipment/devices/"),
+        ("devices: breaking a rule", "it", f"{s}/equipment/devices/?problem=any"),
+        ("devices: search", "it", f"{s}/equipment/devices/?q=dell&kind=laptop"),
+        ("device detail (server)", "it", "SERVER"),
+        ("location list", "it", f"{s}/equipment/locations/"),
+        ("breach log", "dpo", f"{s}/incidents/log/"),
+        (
+            "breach log: lost devices, a term",
+            "dpo",
+            f"{s}/incidents/log/?term=spring-2026&kind=lost_device",
+        ),
     ]
 
 
@@ -116,6 +127,7 @@ def _clients() -> dict:
         "siro": "siro@bench-01.bench.example.org",
         "dpo": "dpo@bench-01.bench.example.org",
         "office": "office@bench-01.bench.example.org",
+        "it": "it@bench-01.bench.example.org",
         "teacher": "teacher@bench-01.bench.example.org",
         "trust": "trust@bench.example.org",
     }.items():
@@ -139,6 +151,11 @@ def _resolve(url: str) -> str:
         return f"/s/bench-01/people/?page={max(1, -(-count // 50))}"
     if url == "SCR":
         return f"/s/bench-01/scr/{middle(Kind.STAFF)}/"
+    if url == "SERVER":
+        from bastion.equipment.models import Device
+
+        servers = Device.objects.filter(school__slug="bench-01", kind="server").order_by("pk")
+        return f"/s/bench-01/equipment/devices/{servers.values_list('pk', flat=True)[0]}/"
     return url
 
 
@@ -211,6 +228,14 @@ def measure_files(pupils: int) -> list[dict]:
         people, cutoff = scr_people(school)
         return scr_table(school, people, cutoff, fmt=fmt, by=office)
 
+    def breach_log_table(school):
+        from bastion.incidents import log
+
+        everything = log.Filters()
+        incidents = log.log_incidents(school, everything)
+        dpo = User.objects.get(email="dpo@bench-01.bench.example.org")
+        return log.export_table(school, incidents, fmt="xlsx", by=dpo, filters=everything)
+
     school = School.objects.get(slug="bench-01")
     office = User.objects.get(email="office@bench-01.bench.example.org")
     lines = ["UPN,Forename,Surname,DOB,Year,Reg Group"]
@@ -248,6 +273,7 @@ def measure_files(pupils: int) -> list[dict]:
             "export SCR as XLSX with a password",
             lambda: xlsx_bytes(export_table(school), "bench-pass"),
         ),
+        ("export breach log as XLSX", lambda: xlsx_bytes(breach_log_table(school))),
     ):
         seconds, peak = _peak(func)
         rows.append({"task": name, "seconds": seconds, "peak_mib": peak})

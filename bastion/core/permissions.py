@@ -22,6 +22,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "people.import": frozenset({"siro", "office"}),
     "scr.view": frozenset({"siro", "dpo", "office"}),
     "scr.edit": frozenset({"siro", "office"}),
+    # Equipment, loans, backups and disposal (bastion/equipment).
+    "equipment.view": frozenset({"siro", "dpo", "it_lead", "office"}),
+    "equipment.edit": frozenset({"siro", "it_lead"}),
+    "equipment.report_missing": frozenset({"siro", "dpo", "it_lead", "office", "staff"}),
+    # Incidents (bastion/incidents): every member of staff reports; the DPO and SIRO handle.
+    "incidents.report": frozenset({"siro", "dpo", "it_lead", "office", "staff", "governor"}),
+    "incidents.handle": frozenset({"siro", "dpo"}),
 }
 
 

@@ -40,6 +40,11 @@ EXPECTED = {
     "people.import": {"siro", "office", "trust_admin"},
     "scr.view": {"siro", "dpo", "office", "trust_admin"},
     "scr.edit": {"siro", "office", "trust_admin"},
+    "equipment.view": {"siro", "dpo", "it_lead", "office", "trust_admin"},
+    "equipment.edit": {"siro", "it_lead", "trust_admin"},
+    "equipment.report_missing": {"siro", "dpo", "it_lead", "office", "staff", "trust_admin"},
+    "incidents.report": {"siro", "dpo", "it_lead", "office", "staff", "governor", "trust_admin"},
+    "incidents.handle": {"siro", "dpo", "trust_admin"},
 }
 
 
