@@ -131,6 +131,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file, not Django's shared in-memory database: the browser tests' live server
+    # then has its own connection instead of sharing the test thread's (which races).
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.getenv("SQLITE_TEST_NAME", str(BASE_DIR / "var" / "test.sqlite3"))
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
