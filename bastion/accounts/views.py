@@ -23,6 +23,7 @@ from bastion.accounts.services import (
     invitation_for_token,
     session_unlock,
 )
+from bastion.lib.forms import posted
 
 REPLAY_PREFIX = "_replay__"
 
@@ -61,9 +62,7 @@ def invitation(request, token: str):
             messages.success(request, f"You have joined {invite.school.name}.")
             return redirect("school-home", school=invite.school.slug)
         return render(request, "accounts/invitation_join.html", {"invitation": invite})
-    form = AcceptInvitationForm(
-        request.POST if request.method == "POST" else None, invitation=invite
-    )
+    form = AcceptInvitationForm(posted(request), invitation=invite)
     if request.method == "POST" and form.is_valid():
         try:
             user = invitation_accept(

@@ -15,11 +15,7 @@ from bastion.core.models import AuditEvent, Membership, School
 from bastion.core.querystring import text_param
 from bastion.core.services import membership_set_roles, school_update
 from bastion.core.tenancy import get_for_school, school_view
-
-
-def posted(request):
-    """The submitted data for a form, or None: an empty POST is still a submission."""
-    return request.POST if request.method == "POST" else None
+from bastion.lib.forms import posted
 
 
 @login_required

@@ -12,11 +12,7 @@ from bastion.core.tenancy import get_for_school, school_view
 from bastion.equipment import backups
 from bastion.equipment.forms.backups import BackupSetForm, EquipmentSettingsForm, RestoreTestForm
 from bastion.equipment.models import BackupSet
-
-
-def posted(request):
-    """The submitted data for a form, or None: an empty POST is still a submission."""
-    return request.POST if request.method == "POST" else None
+from bastion.lib.forms import posted
 
 
 @school_view("equipment.view")

@@ -24,16 +24,12 @@ from bastion.equipment.forms.devices import (
     MissingForm,
 )
 from bastion.equipment.models import Device, Location
+from bastion.lib.forms import posted
 from bastion.people import scr
 from bastion.people.import_files import MAX_BYTES, ImportRefused, too_large
 
 PAGE_SIZE = 25  # like the other wide registers: a screenful, and quick at 5,000 devices
 Status = Device.Status
-
-
-def posted(request):
-    """The submitted data for a form, or None: an empty POST is still a submission."""
-    return request.POST if request.method == "POST" else None
 
 
 def filtered(school, form: DeviceFilterForm, rules: dict):

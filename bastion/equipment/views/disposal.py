@@ -19,11 +19,7 @@ from bastion.equipment import disposal
 from bastion.equipment.forms.disposal import BatchForm, CertificateForm, ContractorForm, ExportForm
 from bastion.equipment.models import Contractor, Device, DisposalBatch, DisposalItem
 from bastion.lib.exports import Table, table_response
-
-
-def posted(request):
-    """The submitted data for a form, or None: an empty POST is still a submission."""
-    return request.POST if request.method == "POST" else None
+from bastion.lib.forms import posted
 
 
 def _frozen(request, batch):

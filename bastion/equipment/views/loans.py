@@ -14,6 +14,7 @@ from bastion.core.tenancy import get_for_school, school_view
 from bastion.equipment import loans
 from bastion.equipment.forms.loans import LoanForm, ReturnForm
 from bastion.equipment.models import Device, Loan
+from bastion.lib.forms import posted
 
 PAGE_SIZE = 50
 SHOW = {
@@ -22,11 +23,6 @@ SHOW = {
     "returned": ("Returned", Q(returned_on__isnull=False)),
     "all": ("All loans", Q()),
 }
-
-
-def posted(request):
-    """The submitted data for a form, or None: an empty POST is still a submission."""
-    return request.POST if request.method == "POST" else None
 
 
 def _filtered(school, show: str, today):

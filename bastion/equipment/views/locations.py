@@ -21,7 +21,7 @@ from bastion.equipment.forms.devices import (
     LocationSettingsForm,
 )
 from bastion.equipment.models import EquipmentSettings, Location, LocationCheck
-from bastion.equipment.views.devices import posted
+from bastion.lib.forms import posted
 
 PAGE_SIZE = 100
 RECENT_CHECKS = 20

@@ -14,12 +14,9 @@ from bastion.incidents import services
 from bastion.incidents.clock import clock_for
 from bastion.incidents.forms import ActionForm, AssessForm, CloseForm, IcoForm, TellForm
 from bastion.incidents.models import Action, Incident
+from bastion.lib.forms import posted
 
 Status = Incident.Status
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 def _incident(request, pk) -> Incident:
@@ -78,7 +75,7 @@ def incident_assess(request, pk):
         "risk_reasoning": incident.risk_reasoning,
         "aware_at": incident.aware_at,
     }
-    form = AssessForm(_posted(request), initial=initial)
+    form = AssessForm(posted(request), initial=initial)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -121,7 +118,7 @@ def incident_ico(request, pk):
     incident = _incident(request, pk)
     if _closed(request, incident):
         return _to_detail(incident)
-    form = IcoForm(_posted(request), initial=_ico_initial(incident), incident=incident)
+    form = IcoForm(posted(request), initial=_ico_initial(incident), incident=incident)
     if form.is_valid():
         data, who = form.cleaned_data, {"actor": request.user, "school": request.school}
         try:
@@ -162,7 +159,7 @@ def incident_tell(request, pk):
         "people_told_how": incident.people_told_how,
         "not_telling_reason": incident.not_telling_reason,
     }
-    form = TellForm(_posted(request), initial=initial)
+    form = TellForm(posted(request), initial=initial)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -190,7 +187,7 @@ def incident_close(request, pk):
     if _closed(request, incident):
         return _to_detail(incident)
     initial = {"cause": incident.cause, "lessons": incident.lessons}
-    form = CloseForm(_posted(request), initial=initial)
+    form = CloseForm(posted(request), initial=initial)
     if form.is_valid():
         try:
             services.incident_close(
@@ -229,7 +226,7 @@ def action_add(request, pk):
     incident = _incident(request, pk)
     if _closed(request, incident):
         return _to_detail(incident)
-    form = ActionForm(_posted(request), school=request.school)
+    form = ActionForm(posted(request), school=request.school)
     if form.is_valid():
         try:
             services.action_add(

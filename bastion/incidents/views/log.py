@@ -19,6 +19,7 @@ from bastion.core.tenancy import school_view
 from bastion.incidents import log
 from bastion.incidents.models import Kind
 from bastion.lib.exports import table_response
+from bastion.lib.forms import posted
 from bastion.people.forms import ExportForm
 
 PAGE_SIZE = 25
@@ -87,9 +88,7 @@ def breach_log_export(request):
     school = request.school
     filters = log.Filters.from_query(request.GET)
     incidents = log.log_incidents(school, filters)
-    form = ExportForm(
-        request.POST if request.method == "POST" else None, initial={"format": "xlsx"}
-    )
+    form = ExportForm(posted(request), initial={"format": "xlsx"})
     if request.method != "POST" or not form.is_valid():
         return render(
             request,

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from bastion.core import audit
 from bastion.core.tenancy import get_for_school, school_view
 from bastion.lib.exports import Table, table_response
+from bastion.lib.forms import posted
 from bastion.lib.uploads import refuse_uploads
 from bastion.people import scr, services
 from bastion.people.forms import CheckForm, EntryForm, ExportForm, SCRSettingsForm
@@ -35,11 +36,6 @@ NO_UPLOAD = (
     "attached was not kept and nothing was saved. Record the facts (number, date, who checked) "
     "and save again."
 )
-
-
-def posted(request):
-    """The submitted data for a form, or None: an empty POST is still a submission."""
-    return request.POST if request.method == "POST" else None
 
 
 # The record is wide (a column per check): 25 rows fill a screen and keep the page fast.
