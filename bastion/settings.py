@@ -76,6 +76,14 @@ INSTALLED_APPS = [
     "bastion.people",
     "bastion.equipment",
     "bastion.incidents",
+    "bastion.agreements",
+    "bastion.systems",
+    "bastion.assets",
+    "bastion.offsite",
+    "bastion.housekeeping",
+    "bastion.filtering",
+    "bastion.controls",
+    "bastion.policy",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Incidents (bastion/incidents): every member of staff reports; the DPO and SIRO handle.
     "incidents.report": frozenset({"siro", "dpo", "it_lead", "office", "staff", "governor"}),
     "incidents.handle": frozenset({"siro", "dpo"}),
+    # --- agreements (bastion/agreements): actions below ---
+    # --- systems, accounts, password changes, data transfers (bastion/systems): actions below ---
+    # --- information asset register (bastion/assets): actions below ---
+    # --- off-site removals (bastion/offsite): actions below ---
+    # --- housekeeping (bastion/housekeeping): actions below ---
+    # --- filtering and monitoring (bastion/filtering): actions below ---
+    # --- controls and the dashboard (bastion/controls): actions below ---
+    # --- the policy document and its review (bastion/policy): actions below ---
 }
 
 

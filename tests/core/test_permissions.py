@@ -45,6 +45,14 @@ EXPECTED = {
     "equipment.report_missing": {"siro", "dpo", "it_lead", "office", "staff", "trust_admin"},
     "incidents.report": {"siro", "dpo", "it_lead", "office", "staff", "governor", "trust_admin"},
     "incidents.handle": {"siro", "dpo", "trust_admin"},
+    # --- agreements (bastion/agreements): actions below ---
+    # --- systems, accounts, password changes, data transfers (bastion/systems): actions below ---
+    # --- information asset register (bastion/assets): actions below ---
+    # --- off-site removals (bastion/offsite): actions below ---
+    # --- housekeeping (bastion/housekeeping): actions below ---
+    # --- filtering and monitoring (bastion/filtering): actions below ---
+    # --- controls and the dashboard (bastion/controls): actions below ---
+    # --- the policy document and its review (bastion/policy): actions below ---
 }
 
 
