@@ -83,14 +83,22 @@ def _midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def term_choices(school, selected: Term | None = None, today: dt.date | None = None) -> list[Term]:
+def term_choices(
+    school,
+    selected: Term | None = None,
+    today: dt.date | None = None,
+    *,
+    first: dt.datetime | bool | None = False,
+) -> list[Term]:
     """The terms to offer, newest first: at least the last six, back to the first incident's
-    term, and the chosen term wherever it lies."""
+    term, and the chosen term wherever it lies. `first` (the first awareness, as
+    `open_counts` gives it) saves the query that finds it."""
     current = Term.of(today or timezone.localdate())
     oldest = current
     for _ in range(5):
         oldest = oldest.previous()
-    first = Incident.objects.filter(school=school).aggregate(first=Min("aware_at"))["first"]
+    if first is False:
+        first = Incident.objects.filter(school=school).aggregate(first=Min("aware_at"))["first"]
     if first:
         oldest = min(oldest, Term.of(timezone.localtime(first).date()))
     terms, term = [], current
@@ -237,10 +245,13 @@ def log_incidents(school, filters: Filters) -> QuerySet[Incident]:
 class OpenCounts:
     open: int  # not closed
     overdue: int  # the 72 hours have passed and the ICO is neither told nor ruled out
+    # When the school first became aware of an incident (the breach log's oldest term).
+    first_aware: dt.datetime | None = field(default=None, compare=False)
 
 
 def open_counts(schools, now: dt.datetime | None = None) -> OpenCounts:
-    """Open incidents, and those past the 72-hour clock without a decision, in one query.
+    """Open incidents, those past the 72-hour clock without a decision, and the first
+    awareness, in one query.
 
     `schools` is a school or a queryset of schools (a trust's dashboard).
     """
@@ -251,8 +262,9 @@ def open_counts(schools, now: dt.datetime | None = None) -> OpenCounts:
     counts = incidents.order_by().aggregate(
         open=Count("id", filter=~Q(status=Incident.Status.CLOSED)),
         overdue=Count("id", filter=late),
+        first=Min("aware_at"),
     )
-    return OpenCounts(open=counts["open"], overdue=counts["overdue"])
+    return OpenCounts(open=counts["open"], overdue=counts["overdue"], first_aware=counts["first"])
 
 
 # Termly figures ------------------------------------------------------------------------------

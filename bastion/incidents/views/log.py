@@ -10,14 +10,14 @@ import math
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
 from bastion.core import audit
 from bastion.core.tenancy import school_view
 from bastion.incidents import log
-from bastion.incidents.models import Kind
+from bastion.incidents.models import Incident, Kind
 from bastion.lib.exports import table_response
 from bastion.lib.forms import posted
 from bastion.people.forms import ExportForm
@@ -47,9 +47,15 @@ def breach_log(request):
     school = request.school
     filters = log.Filters.from_query(request.GET)
     incidents = log.log_page_incidents(school, filters)
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [{"incident": incident, "ico": ico_state(incident, now)} for incident in page]
+    counts = log.open_counts(school, now)
+    paginator = Paginator(incidents, PAGE_SIZE)
+    # Counted without the action counts' join and grouping: the same number, a cheaper query.
+    paginator.count = filters.apply(Incident.objects.filter(school=school)).count()
+    page = paginator.get_page(request.GET.get("page"))
+    # One reversed URL for the page, not one per row.
+    detail = reverse("incident-detail", kwargs={"school": school.slug, "pk": 0})[: -len("0/")]
+    rows = [{"incident": i, "ico": ico_state(i, now), "url": f"{detail}{i.pk}/"} for i in page]
     anchor = filters.term or log.Term.of(timezone.localdate())
     figures = log.termly_figures(school, anchor)
     audit.record(
@@ -68,8 +74,8 @@ def breach_log(request):
             "filters": filters,
             "page": page,
             "rows": rows,
-            "counts": log.open_counts(school, now),
-            "terms": log.term_choices(school, filters.term),
+            "counts": counts,
+            "terms": log.term_choices(school, filters.term, first=counts.first_aware),
             "kinds": Kind.choices,
             "statuses": log.STATUSES,
             "notified_choices": log.NOTIFIED,

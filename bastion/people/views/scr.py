@@ -46,10 +46,16 @@ CHECK_COLUMNS = SCRCheck.objects.order_by().only(
 )
 
 
-def scr_people(school, status: str = "all", kind: str = "", query: str = "", today=None):
-    """The people of the report, entries needing action first; and the re-check cut-off."""
+def scr_people(
+    school, status: str = "all", kind: str = "", query: str = "", today=None, *, years=False
+):
+    """The people of the report, entries needing action first; and the re-check cut-off.
+
+    `years` (the school's re-check period, when the caller has read it) saves a query."""
     today = today or timezone.localdate()
-    cutoff = scr.recheck_cutoff(school, today)
+    if years is False:
+        years = scr.recheck_years(school)
+    cutoff = scr.cutoff_for(years, today)
     people = (
         Person.objects.filter(school=school)
         .in_scr_scope()
@@ -136,7 +142,8 @@ def scr_report(request):
     kind = kind if kind in dict(SCR_KINDS) else ""
     # PostgreSQL refuses NUL in a string: drop it rather than answer with an error.
     query = request.GET.get("q", "").replace("\x00", "")[:100].strip()
-    people, cutoff = scr_people(school, status, kind, query)
+    years = scr.recheck_years(school)
+    people, cutoff = scr_people(school, status, kind, query, years=years)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -151,7 +158,7 @@ def scr_report(request):
             "kinds": SCR_KINDS,
             "query": query,
             "checks": Check,
-            "recheck_years": scr.recheck_years(school),
+            "recheck_years": years,
             "person_url": reverse("scr-report", kwargs={"school": school.slug}),
         },
     )
