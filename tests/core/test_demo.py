@@ -64,3 +64,30 @@ def test_running_it_again_creates_nothing_new():
     counts = (User.objects.count(), School.objects.count(), Person.objects.count())
     seed()
     assert (User.objects.count(), School.objects.count(), Person.objects.count()) == counts
+
+
+def test_the_demo_school_has_equipment_and_a_breach_log_with_work_to_show():
+    from bastion.equipment.models import BackupSet, Device, RestoreTest
+    from bastion.incidents.models import Incident
+
+    seed()
+    school = School.objects.get(slug="ashmole-primary")
+    devices = Device.objects.filter(school=school)
+    assert devices.filter(kind=Device.Kind.SERVER, manager__isnull=False).count() == 2
+    assert devices.filter(kind=Device.Kind.FLASH_DRIVE, encrypted=True).count() == 4
+    # Left wrong on purpose, so the registers show what they catch.
+    assert [d.asset_tag for d in devices if d.unencrypted_portable] == ["ASH-LT-09"]
+    assert BackupSet.objects.filter(school=school, off_site=True).count() == 1
+    assert RestoreTest.objects.filter(school=school).count() == 2
+    incidents = Incident.objects.filter(school=school)
+    assert set(incidents.values_list("status", flat=True)) == {"closed", "triaged", "reported"}
+
+
+def test_seeding_twice_adds_nothing():
+    from bastion.equipment.models import Device
+    from bastion.incidents.models import Incident
+
+    seed()
+    counts = (Person.objects.count(), Device.objects.count(), Incident.objects.count())
+    seed()
+    assert (Person.objects.count(), Device.objects.count(), Incident.objects.count()) == counts

@@ -1,8 +1,16 @@
-"""Create the demo trust and schools (once) and print the demo sign-ins."""
+"""Create the demo trust and schools (once), fill their registers, and print the demo sign-ins."""
 
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
 from bastion.core.demo import DEMO_PASSWORD, seed_demo
+
+# Each register's demo data, in the order they build on each other: "module.function" taking
+# the school and returning how many rows it created (0 when the school already has them).
+SEEDERS = [
+    ("bastion.equipment.demo.seed_equipment", "devices in the equipment register"),
+    ("bastion.incidents.demo.seed_incidents", "incidents in the breach log"),
+]
 
 
 class Command(BaseCommand):
@@ -19,6 +27,9 @@ class Command(BaseCommand):
             created = seed_people(school, seed=seed)
             if created:
                 self.stdout.write(f"{school.name}: {created} people in the directory")
+            for path, what in SEEDERS:
+                if created := import_string(path)(school):
+                    self.stdout.write(f"{school.name}: {created} {what}")
         self.stdout.write(f"\nDemo sign-ins (every account's password: {DEMO_PASSWORD})\n")
         for email, what in logins:
             self.stdout.write(f"  {email:34} {what}")
