@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
 from bastion.core import audit
 from bastion.core.models import StoredFile
 from bastion.lib import crypto
 
+log = logging.getLogger(__name__)
+# The file exists but its content cannot be given back as it stands (409 Conflict): the page
+# explains that the administrator must restore the key it was encrypted with.
+UNREADABLE_STATUS = 409
 MAX_MB = 10
 MAX_BYTES = MAX_MB * 1024 * 1024
 # What evidence and certificates may be: sniffed from the bytes, not trusted from the name.
@@ -79,16 +85,23 @@ def read(stored: StoredFile) -> bytes:
 
 
 def download(request, stored: StoredFile) -> HttpResponse:
-    """The file as an attachment; the download is audited."""
-    data = read(stored)
+    """The file as an attachment; the download is audited.
+
+    A file that cannot be read back (encrypted with a key this server no longer has, or
+    altered) gets a page that says so, not an error: the attempt is audited and logged."""
     school = getattr(request, "school", None)
-    audit.record(
-        "file.downloaded",
-        actor=request.user,
-        school=school if school is not None and school.pk == stored.school_id else stored.school,
-        obj=stored,
-        request=request,
-    )
+    school = school if school is not None and school.pk == stored.school_id else stored.school
+    try:
+        data = read(stored)
+    except ValueError as exc:
+        log.error("stored file %s cannot be read: %s", stored.pk, exc)
+        audit.record(
+            "file.unreadable", actor=request.user, school=school, obj=stored, request=request
+        )
+        return render(
+            request, "core/file_unreadable.html", {"stored": stored}, status=UNREADABLE_STATUS
+        )
+    audit.record("file.downloaded", actor=request.user, school=school, obj=stored, request=request)
     response = HttpResponse(data, content_type=stored.content_type)
     # RFC 6266: an ASCII fallback name, and the real one (any script) as filename*.
     response["Content-Disposition"] = content_disposition_header(True, stored.name)

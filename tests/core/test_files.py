@@ -129,3 +129,48 @@ def test_a_download_gives_the_file_back_as_an_audited_attachment(
     assert response["X-Content-Type-Options"] == "nosniff"
     event = AuditEvent.objects.get(action="file.downloaded")
     assert (event.actor, event.school, event.object_id) == (it_lead, school, str(stored.pk))
+
+
+@pytest.fixture
+def file_key(settings):
+    """Set BASTION_FILE_KEY for a test (the cipher is cached: cleared before and after)."""
+    from bastion.lib import crypto
+
+    def use(key: str) -> None:
+        settings.BASTION_FILE_KEY = key
+        crypto._fernet.cache_clear()
+
+    yield use
+    crypto._fernet.cache_clear()
+
+
+def test_a_file_encrypted_with_a_lost_key_gets_a_page_that_says_so_not_an_error(
+    school, it_lead, file_key
+):
+    from cryptography.fernet import Fernet
+
+    file_key(Fernet.generate_key().decode())
+    stored = keep(school, it_lead, PDF, name="certificate.pdf")
+    file_key(Fernet.generate_key().decode())  # the old key was dropped
+    request = RequestFactory().get("/")
+    request.user = it_lead
+
+    response = files.download(request, stored)
+
+    assert response.status_code == files.UNREADABLE_STATUS
+    page = response.content.decode()
+    assert "cannot be opened" in page and "BASTION_FILE_KEY" in page
+    assert PDF not in response.content
+    assert AuditEvent.objects.filter(action="file.unreadable", object_id=str(stored.pk)).exists()
+    assert not AuditEvent.objects.filter(action="file.downloaded").exists()
+
+
+def test_a_rotated_key_keeps_old_files_readable(school, it_lead, file_key):
+    from cryptography.fernet import Fernet
+
+    old = Fernet.generate_key().decode()
+    file_key(old)
+    stored = keep(school, it_lead, PDF)
+    file_key(f"{Fernet.generate_key().decode()},{old}")
+
+    assert files.read(stored) == PDF
