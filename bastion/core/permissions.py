@@ -31,6 +31,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "incidents.handle": frozenset({"siro", "dpo"}),
     # --- agreements (bastion/agreements): actions below ---
     # --- systems, accounts, password changes, data transfers (bastion/systems): actions below ---
+    "systems.view": frozenset({"siro", "dpo", "it_lead", "office"}),
+    "systems.edit": frozenset({"siro", "it_lead"}),
+    "systems.attest": frozenset({"siro", "dpo", "it_lead", "office", "staff", "governor"}),
+    "transfers.record": frozenset({"siro", "dpo", "it_lead", "office", "staff"}),
+    "transfers.view_all": frozenset({"siro", "dpo", "office"}),
     # --- information asset register (bastion/assets): actions below ---
     # --- off-site removals (bastion/offsite): actions below ---
     # --- housekeeping (bastion/housekeeping): actions below ---

@@ -3,6 +3,7 @@ kinds of recipient each may be used to send personal data to."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -79,3 +80,109 @@ class System(models.Model):
 
     def approved_for_kind(self, kind: str) -> bool:
         return kind in (self.approved_for or [])
+
+
+class Account(models.Model):
+    """A person holds an account on a system (P9, P11): the row their password changes are
+    attested against."""
+
+    school = models.ForeignKey("core.School", on_delete=models.PROTECT, related_name="+")
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="accounts")
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="system_accounts"
+    )
+    since = models.DateField(
+        "held since",
+        null=True,
+        blank=True,
+        help_text="When the account was created, if known. A password change cannot be "
+        "attested before it.",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["system__name", "person__last_name", "person__first_name", "id"]
+        constraints = [models.UniqueConstraint(fields=["system", "person"], name="account_unique")]
+        indexes = [models.Index(fields=["person", "system"], name="account_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person} on {self.system}"
+
+
+class PasswordChange(models.Model):
+    """A person's word that they changed their password for a system on a date (P11).
+
+    Bastion never asks for the password itself. Kept against the system and the person rather
+    than the account, so the evidence outlives an account removed and added again.
+    """
+
+    school = models.ForeignKey("core.School", on_delete=models.PROTECT, related_name="+")
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="password_changes")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    changed_on = models.DateField("date of the change")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_on", "-id"]
+        indexes = [
+            models.Index(fields=["system", "person", "changed_on"], name="passwordchange_last")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} changed their password for {self.system} on {self.changed_on}"
+
+
+class LawfulBasis(models.TextChoices):
+    """UK GDPR Article 6 (1)."""
+
+    PUBLIC_TASK = "public_task", "Public task (Article 6(1)(e))"
+    LEGAL_OBLIGATION = "legal_obligation", "Legal obligation (Article 6(1)(c))"
+    VITAL_INTERESTS = "vital_interests", "Vital interests (Article 6(1)(d))"
+    CONSENT = "consent", "Consent (Article 6(1)(a))"
+    CONTRACT = "contract", "Contract (Article 6(1)(b))"
+    LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests (Article 6(1)(f))"
+
+
+class Transfer(models.Model):
+    """Personal data sent out of the school (P8, T5, T8), and whether its channel was approved
+    for that kind of recipient when it was sent (stored: approvals change later)."""
+
+    school = models.ForeignKey("core.School", on_delete=models.PROTECT, related_name="+")
+    sent_on = models.DateField("date sent")
+    what = models.CharField(
+        "what was sent", max_length=200, help_text="For example: CTF file, report on a child."
+    )
+    recipient = models.CharField("recipient organisation", max_length=200)
+    recipient_kind = models.CharField(
+        "kind of recipient", max_length=20, choices=RecipientKind.choices
+    )
+    channel = models.ForeignKey(
+        System, on_delete=models.PROTECT, related_name="transfers", verbose_name="sent through"
+    )
+    lawful_basis = models.CharField(max_length=24, choices=LawfulBasis.choices)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="sent by"
+    )
+    notes = models.CharField(max_length=500, blank=True)
+    flagged = models.BooleanField(default=False)
+    flag_reason = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on", "-id"]
+        indexes = [
+            models.Index(fields=["school", "sent_on"], name="transfer_list"),
+            models.Index(fields=["school", "flagged", "sent_on"], name="transfer_flagged"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.what} to {self.recipient} on {self.sent_on}"

@@ -47,6 +47,11 @@ EXPECTED = {
     "incidents.handle": {"siro", "dpo", "trust_admin"},
     # --- agreements (bastion/agreements): actions below ---
     # --- systems, accounts, password changes, data transfers (bastion/systems): actions below ---
+    "systems.view": {"siro", "dpo", "it_lead", "office", "trust_admin"},
+    "systems.edit": {"siro", "it_lead", "trust_admin"},
+    "systems.attest": {"siro", "dpo", "it_lead", "office", "staff", "governor", "trust_admin"},
+    "transfers.record": {"siro", "dpo", "it_lead", "office", "staff", "trust_admin"},
+    "transfers.view_all": {"siro", "dpo", "office", "trust_admin"},
     # --- information asset register (bastion/assets): actions below ---
     # --- off-site removals (bastion/offsite): actions below ---
     # --- housekeeping (bastion/housekeeping): actions below ---
