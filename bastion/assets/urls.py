@@ -1,1 +1,3 @@
-urlpatterns: list = []
+from bastion.assets.views import imports, register
+
+urlpatterns = [*register.urlpatterns, *imports.urlpatterns]

@@ -37,6 +37,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "transfers.record": frozenset({"siro", "dpo", "it_lead", "office", "staff"}),
     "transfers.view_all": frozenset({"siro", "dpo", "office"}),
     # --- information asset register (bastion/assets): actions below ---
+    # Owners (IAOs) see and maintain their own assets through "assets.own", whatever their role.
+    "assets.own": frozenset({"siro", "dpo", "it_lead", "office", "staff"}),
+    "assets.view": frozenset({"siro", "dpo", "it_lead", "office"}),
+    "assets.edit": frozenset({"siro", "dpo", "office"}),
+    "assets.import": frozenset({"siro", "dpo"}),
     # --- off-site removals (bastion/offsite): actions below ---
     # --- housekeeping (bastion/housekeeping): actions below ---
     # --- filtering and monitoring (bastion/filtering): actions below ---

@@ -53,6 +53,10 @@ EXPECTED = {
     "transfers.record": {"siro", "dpo", "it_lead", "office", "staff", "trust_admin"},
     "transfers.view_all": {"siro", "dpo", "office", "trust_admin"},
     # --- information asset register (bastion/assets): actions below ---
+    "assets.own": {"siro", "dpo", "it_lead", "office", "staff", "trust_admin"},
+    "assets.view": {"siro", "dpo", "it_lead", "office", "trust_admin"},
+    "assets.edit": {"siro", "dpo", "office", "trust_admin"},
+    "assets.import": {"siro", "dpo", "trust_admin"},
     # --- off-site removals (bastion/offsite): actions below ---
     # --- housekeeping (bastion/housekeeping): actions below ---
     # --- filtering and monitoring (bastion/filtering): actions below ---
