@@ -43,8 +43,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "assets.edit": frozenset({"siro", "dpo", "office"}),
     "assets.import": frozenset({"siro", "dpo"}),
     # --- off-site removals (bastion/offsite): actions below ---
+    # Every member of staff asks to take data off site; the SIRO and DPO see all and decide.
+    "offsite.request": frozenset({"siro", "dpo", "it_lead", "office", "staff"}),
+    "offsite.approve": frozenset({"siro", "dpo"}),
     # --- housekeeping (bastion/housekeeping): actions below ---
+    "housekeeping.attest": frozenset({"siro", "dpo", "it_lead", "office", "staff"}),
+    "housekeeping.manage": frozenset({"siro", "dpo"}),
     # --- filtering and monitoring (bastion/filtering): actions below ---
+    "filtering.view": frozenset({"siro", "dpo", "it_lead", "governor"}),
+    "filtering.edit": frozenset({"siro", "dpo", "it_lead"}),
     # --- controls and the dashboard (bastion/controls): actions below ---
     # --- the policy document and its review (bastion/policy): actions below ---
 }

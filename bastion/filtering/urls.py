@@ -1,1 +1,1 @@
-urlpatterns: list = []
+from bastion.filtering.views import urlpatterns  # noqa: F401

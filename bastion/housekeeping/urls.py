@@ -1,1 +1,1 @@
-urlpatterns: list = []
+from bastion.housekeeping.views import urlpatterns  # noqa: F401

@@ -1,1 +1,1 @@
-urlpatterns: list = []
+from bastion.offsite.views import urlpatterns  # noqa: F401

@@ -58,8 +58,14 @@ EXPECTED = {
     "assets.edit": {"siro", "dpo", "office", "trust_admin"},
     "assets.import": {"siro", "dpo", "trust_admin"},
     # --- off-site removals (bastion/offsite): actions below ---
+    "offsite.request": {"siro", "dpo", "it_lead", "office", "staff", "trust_admin"},
+    "offsite.approve": {"siro", "dpo", "trust_admin"},
     # --- housekeeping (bastion/housekeeping): actions below ---
+    "housekeeping.attest": {"siro", "dpo", "it_lead", "office", "staff", "trust_admin"},
+    "housekeeping.manage": {"siro", "dpo", "trust_admin"},
     # --- filtering and monitoring (bastion/filtering): actions below ---
+    "filtering.view": {"siro", "dpo", "it_lead", "governor", "trust_admin"},
+    "filtering.edit": {"siro", "dpo", "it_lead", "trust_admin"},
     # --- controls and the dashboard (bastion/controls): actions below ---
     # --- the policy document and its review (bastion/policy): actions below ---
 }
