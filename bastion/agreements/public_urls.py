@@ -1,1 +1,3 @@
-urlpatterns: list = []
+from bastion.agreements.views import public
+
+urlpatterns = public.urlpatterns

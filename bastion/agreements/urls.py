@@ -1,1 +1,3 @@
-urlpatterns: list = []
+from bastion.agreements.views import coverage, manage, routes
+
+urlpatterns = [*coverage.urlpatterns, *manage.urlpatterns, *routes.urlpatterns]

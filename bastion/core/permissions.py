@@ -30,6 +30,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "incidents.report": frozenset({"siro", "dpo", "it_lead", "office", "staff", "governor"}),
     "incidents.handle": frozenset({"siro", "dpo"}),
     # --- agreements (bastion/agreements): actions below ---
+    # Coverage lists name every unsigned parent and pupil: the office, SIRO and DPO see them;
+    # governors see the counts on the dashboard. Everyone signs their own under school.view.
+    "agreements.view": frozenset({"siro", "dpo", "office"}),
+    "agreements.manage": frozenset({"siro", "office"}),
+    # Teachers record that their class discussed and signed the class agreement.
+    "agreements.record_class": frozenset({"siro", "office", "staff"}),
     # --- systems, accounts, password changes, data transfers (bastion/systems): actions below ---
     "systems.view": frozenset({"siro", "dpo", "it_lead", "office"}),
     "systems.edit": frozenset({"siro", "it_lead"}),

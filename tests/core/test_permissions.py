@@ -46,6 +46,9 @@ EXPECTED = {
     "incidents.report": {"siro", "dpo", "it_lead", "office", "staff", "governor", "trust_admin"},
     "incidents.handle": {"siro", "dpo", "trust_admin"},
     # --- agreements (bastion/agreements): actions below ---
+    "agreements.view": {"siro", "dpo", "office", "trust_admin"},
+    "agreements.manage": {"siro", "office", "trust_admin"},
+    "agreements.record_class": {"siro", "dpo", "it_lead", "office", "staff", "trust_admin"},
     # --- systems, accounts, password changes, data transfers (bastion/systems): actions below ---
     "systems.view": {"siro", "dpo", "it_lead", "office", "trust_admin"},
     "systems.edit": {"siro", "it_lead", "trust_admin"},

@@ -1,0 +1,251 @@
+"""Who must sign which agreement, and who has: counted in the database, a fixed number of
+queries whatever the size of the school (or of the trust).
+
+A person's audience comes from their kind, and for pupils from their year group and the
+school's "younger pupils up to" setting. Contractors sign their own company's terms and are
+not an audience of the policy. Only people on roll today count (leavers are archived).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
+from django.utils import timezone
+
+from bastion.agreements.models import AgreementSettings, Audience, Signature
+from bastion.people.models import YEAR_GROUPS, Kind, ParentLink, Person, current_q
+
+YEAR_ORDER = [code for code, _ in YEAR_GROUPS]
+YEAR_LABELS = dict(YEAR_GROUPS)
+DEFAULT_YOUNGER_UP_TO = AgreementSettings._meta.get_field("younger_up_to").default
+KIND_AUDIENCE = {
+    Kind.STAFF: Audience.STAFF,
+    Kind.GOVERNOR: Audience.GOVERNOR,
+    Kind.VOLUNTEER: Audience.VOLUNTEER,
+    Kind.PARENT: Audience.PARENT,
+}
+SIGNING_KINDS = [*KIND_AUDIENCE, Kind.PUPIL]
+
+
+def younger_groups(up_to: str) -> list[str]:
+    """Year groups that sign the younger pupils' agreement: nursery up to `up_to`."""
+    return YEAR_ORDER[: YEAR_ORDER.index(up_to) + 1] if up_to in YEAR_ORDER else []
+
+
+def audience_of(person: Person, up_to: str) -> str:
+    if person.kind == Kind.PUPIL:
+        younger = person.year_group in younger_groups(up_to)
+        return Audience.PUPIL_YOUNGER if younger else Audience.PUPIL_OLDER
+    return KIND_AUDIENCE.get(person.kind, "")
+
+
+def audience_expression(up_to_by_school: dict[int, str] | None = None) -> Case:
+    """SQL for a person's audience. `up_to_by_school` names the schools whose setting differs
+    from the default (a pupil with no year group recorded signs the older pupils' agreement)."""
+    whens = [
+        When(kind=kind, then=Value(audience.value)) for kind, audience in KIND_AUDIENCE.items()
+    ]
+    for school_id, up_to in (up_to_by_school or {}).items():
+        whens.append(
+            When(
+                school_id=school_id,
+                kind=Kind.PUPIL,
+                then=Case(
+                    When(year_group__in=younger_groups(up_to), then=Value(Audience.PUPIL_YOUNGER)),
+                    default=Value(Audience.PUPIL_OLDER),
+                ),
+            )
+        )
+    whens += [
+        When(
+            kind=Kind.PUPIL,
+            year_group__in=younger_groups(DEFAULT_YOUNGER_UP_TO),
+            then=Value(Audience.PUPIL_YOUNGER),
+        ),
+        When(kind=Kind.PUPIL, then=Value(Audience.PUPIL_OLDER)),
+    ]
+    return Case(*whens, default=Value(""), output_field=CharField())
+
+
+def signed_expression() -> Exists:
+    """Has the person signed their audience's agreement at or after its baseline version?"""
+    return Exists(
+        Signature.objects.filter(
+            person=OuterRef("pk"),
+            agreement__audience=OuterRef("audience"),
+            number__gte=F("agreement__baseline_number"),
+        )
+    )
+
+
+def up_to_map(schools: Iterable) -> dict[int, str]:
+    """{school id: younger-up-to} for the schools whose setting is not the default; one query."""
+    return dict(
+        AgreementSettings.objects.filter(school__in=list(schools))
+        .exclude(younger_up_to=DEFAULT_YOUNGER_UP_TO)
+        .values_list("school_id", "younger_up_to")
+    )
+
+
+def people(schools, today: dt.date | None = None, up_to: dict[int, str] | None = None):
+    """Everyone on roll in `schools` who signs an agreement, annotated with `audience` and
+    `is_signed`."""
+    schools = list(schools)
+    return (
+        Person.objects.filter(school__in=schools, kind__in=SIGNING_KINDS)
+        .filter(current_q(today or timezone.localdate()))
+        .annotate(audience=audience_expression(up_to), is_signed=signed_expression())
+    )
+
+
+@dataclass
+class Row:
+    label: str
+    total: int
+    signed: int
+    audience: str = ""
+    year_group: str = ""
+    class_name: str = ""
+
+    @property
+    def unsigned(self) -> int:
+        return self.total - self.signed
+
+    @property
+    def percent(self) -> int:
+        # Rounded down: 99.6% is not 100% while one person has not signed.
+        return int(100 * self.signed / self.total) if self.total else 100
+
+
+def by_audience(school, today=None) -> dict[str, Row]:
+    """{audience: Row} for every audience (zeros where nobody is in it); one query (+1 for
+    the school's setting)."""
+    up_to = up_to_map([school])
+    counts = {
+        row["audience"]: row
+        for row in people([school], today, up_to)
+        .values("audience")
+        .annotate(total=Count("pk"), signed=Count("pk", filter=Q(is_signed=True)))
+        .order_by()
+    }
+    return {
+        a.value: Row(
+            a.label,
+            counts.get(a.value, {}).get("total", 0),
+            counts.get(a.value, {}).get("signed", 0),
+            audience=a.value,
+        )
+        for a in Audience
+    }
+
+
+def _year_key(row: Row):
+    year = YEAR_ORDER.index(row.year_group) if row.year_group in YEAR_ORDER else len(YEAR_ORDER)
+    return (year, row.class_name)
+
+
+def pupils_by_class(school, today=None, up_to=None) -> list[Row]:
+    """One row per class (within year group) of pupils on roll; one query."""
+    rows = (
+        people([school], today, up_to)
+        .filter(kind=Kind.PUPIL)
+        .values("audience", "year_group", "class_name")
+        .annotate(total=Count("pk"), signed=Count("pk", filter=Q(is_signed=True)))
+        .order_by()
+    )
+    found = [
+        Row(
+            _class_label(r["year_group"], r["class_name"]),
+            r["total"],
+            r["signed"],
+            audience=r["audience"],
+            year_group=r["year_group"],
+            class_name=r["class_name"],
+        )
+        for r in rows
+    ]
+    return sorted(found, key=_year_key)
+
+
+def parents_by_class(school, today=None) -> list[Row]:
+    """Parents and carers counted under each class of their children on roll (a parent of two
+    children in different classes counts in both); one query."""
+    today = today or timezone.localdate()
+    rows = (
+        people([school], today)
+        .filter(kind=Kind.PARENT)
+        .filter(
+            Q(child_links__child__left_on__isnull=True) | Q(child_links__child__left_on__gt=today)
+        )
+        .values(
+            child_year=F("child_links__child__year_group"),
+            child_class=F("child_links__child__class_name"),
+        )
+        .annotate(
+            total=Count("pk", distinct=True),
+            signed=Count("pk", distinct=True, filter=Q(is_signed=True)),
+        )
+        .order_by()
+    )
+    found = [
+        Row(
+            _class_label(r["child_year"], r["child_class"]),
+            r["total"],
+            r["signed"],
+            audience=Audience.PARENT,
+            year_group=r["child_year"] or "",
+            class_name=r["child_class"] or "",
+        )
+        for r in rows
+    ]
+    return sorted(found, key=_year_key)
+
+
+def by_year(rows: list[Row]) -> list[Row]:
+    """Class rows summed per year group (in Python: a few dozen rows at most)."""
+    years: dict[tuple[str, str], Row] = {}
+    for row in rows:
+        key = (row.audience, row.year_group)
+        if key not in years:
+            years[key] = Row(
+                YEAR_LABELS.get(row.year_group, "No year group"),
+                0,
+                0,
+                audience=row.audience,
+                year_group=row.year_group,
+            )
+        years[key].total += row.total
+        years[key].signed += row.signed
+    return sorted(years.values(), key=_year_key)
+
+
+def _class_label(year_group: str, class_name: str) -> str:
+    year = YEAR_LABELS.get(year_group, "No year group")
+    return f"{year}, class {class_name}" if class_name else f"{year}, no class"
+
+
+def unsigned(school, *, audience: str = "", year_group: str = "", class_name: str = "", today=None):
+    """People who have not signed the agreement they must, in name order (filterable).
+
+    For parents, year group and class are those of their children.
+    """
+    today = today or timezone.localdate()
+    rows = people([school], today, up_to_map([school])).filter(is_signed=False)
+    if audience:
+        rows = rows.filter(audience=audience)
+    if year_group or class_name:
+        pupil = Q(kind=Kind.PUPIL)
+        children = ParentLink.objects.filter(school=school).filter(
+            Q(child__left_on__isnull=True) | Q(child__left_on__gt=today)
+        )
+        if year_group:
+            pupil &= Q(year_group=year_group)
+            children = children.filter(child__year_group=year_group)
+        if class_name:
+            pupil &= Q(class_name=class_name)
+            children = children.filter(child__class_name=class_name)
+        rows = rows.filter(pupil | Q(kind=Kind.PARENT, pk__in=children.values("parent_id")))
+    return rows.order_by("last_name", "first_name", "pk")

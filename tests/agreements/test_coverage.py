@@ -1,0 +1,154 @@
+"""Coverage: counts against a hand-built school, the unsigned list, query counts, who may see."""
+
+from __future__ import annotations
+
+import pytest
+
+from bastion.agreements import coverage, services
+from bastion.agreements.models import Method
+from bastion.people.models import Kind
+from tests.agreements.helpers import add, build, parent_of, pupil, sign
+
+pytestmark = pytest.mark.django_db
+
+
+def test_counts_by_audience_match_the_hand_built_school(school, other_school):
+    build(school)
+    build(other_school)  # another school's people never count here
+    rows = coverage.by_audience(school)
+    found = {k: (r.signed, r.total) for k, r in rows.items()}
+    assert found == {
+        "staff": (3, 4),
+        "governor": (1, 2),
+        "volunteer": (0, 2),
+        "parent": (2, 5),
+        "pupil_younger": (2, 3),
+        "pupil_older": (3, 6),
+    }
+    assert rows["staff"].percent == 75
+    assert rows["volunteer"].percent == 0
+
+
+def test_pupils_are_counted_by_class_and_year_group(school):
+    build(school)
+    classes = coverage.pupils_by_class(school)
+    assert [(r.label, r.signed, r.total) for r in classes] == [
+        ("Reception, class RA", 2, 3),
+        ("Year 3, class 3A", 1, 4),
+        ("Year 3, class 3B", 2, 2),
+    ]
+    years = coverage.by_year(classes)
+    assert [(r.label, r.signed, r.total, r.percent) for r in years] == [
+        ("Reception", 2, 3, 66),
+        ("Year 3", 3, 6, 50),
+    ]
+
+
+def test_parents_count_under_each_year_group_of_their_children(school):
+    build(school)
+    rows = coverage.by_year(coverage.parents_by_class(school))
+    # Rafe has a child in Reception and one in Year 3: he counts in both.
+    assert [(r.label, r.signed, r.total) for r in rows] == [("Reception", 2, 2), ("Year 3", 1, 4)]
+
+
+def test_the_unsigned_list_filters_by_group_and_class(school):
+    data = build(school)
+    everyone = set(coverage.unsigned(school))
+    assert data["staff"][3] in everyone
+    assert data["leaver"] not in everyone and data["contractor"] not in everyone
+    y3a = set(coverage.unsigned(school, class_name="3A"))
+    # Pupils of 3A not signed, and parents of 3A pupils who have not signed.
+    assert y3a == {*data["y3a"][1:], data["parents"][2], data["parents"][3]}
+    assert set(coverage.unsigned(school, audience="parent", year_group="R")) == set()
+
+
+def test_the_younger_year_groups_follow_the_schools_setting(school):
+    data = build(school)
+    services.settings_update(
+        actor=None,
+        school=school,
+        data={
+            "younger_up_to": "4",
+            "parents_sign_for_children": True,
+            "link_days": 30,
+            "chase_interval_days": 14,
+            "chase_automatically": False,
+        },
+    )
+    rows = coverage.by_audience(school)
+    # Year 3 now signs the younger agreement: their older-agreement signatures no longer count.
+    assert (rows["pupil_younger"].signed, rows["pupil_younger"].total) == (2, 9)
+    assert rows["pupil_older"].total == 0
+    assert coverage.audience_of(data["y3a"][0], "4") == "pupil_younger"
+
+
+def test_a_pupil_without_a_year_group_signs_the_older_agreement(school):
+    lone = pupil(school, "", "")
+    assert coverage.audience_of(lone, "2") == "pupil_older"
+    assert coverage.by_audience(school)["pupil_older"].total == 1
+
+
+def _grow(school, n):
+    a = {x.audience: x for x in services.agreements_for(school)}
+    for i in range(n):
+        child = pupil(school, "3", f"3{'AB'[i % 2]}", f"Kid{i}")
+        parent = parent_of(school, child)
+        add(school, Kind.STAFF, f"Extra{i}")
+        if i % 2:
+            sign(parent, a["parent"], Method.LINK)
+
+
+def test_the_coverage_page_uses_the_same_number_of_queries_for_more_people(
+    school, office, client_for, django_assert_num_queries
+):
+    services.ensure_defaults(school)
+    client = client_for(office)
+    _grow(school, 5)
+    client.get("/s/ashmole/agreements/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/s/ashmole/agreements/").status_code == 200
+    _grow(school, 15)
+    with django_assert_num_queries(len(small)):
+        response = client.get("/s/ashmole/agreements/?audience=parent")
+    assert response.status_code == 200
+
+
+def test_the_coverage_page_shows_counts_and_the_unsigned(school, office, client_for):
+    data = build(school)
+    response = client_for(office).get("/s/ashmole/agreements/?audience=staff")
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "11 of 22 people have signed" in text
+    assert data["staff"][3].first_name in text
+    assert data["staff"][0].first_name not in text  # signed: not in the unsigned list
+
+
+@pytest.mark.parametrize("persona,status", [("dpo", 200), ("staff", 403), ("governor", 403)])
+def test_who_may_see_coverage(request, school, client_for, persona, status):
+    user = request.getfixturevalue(persona)
+    assert client_for(user).get("/s/ashmole/agreements/").status_code == status
+
+
+def test_a_persons_history_shows_each_version_they_signed(school, office, client_for):
+    data = build(school)
+    a = data["agreements"]
+    person = data["staff"][0]
+    services.agreement_publish(
+        actor=office,
+        school=school,
+        agreement=a["staff"],
+        text="New text.",
+        effective_on=a["staff"].current.effective_on,
+        everyone_signs_again=True,
+    )
+    response = client_for(office).get(f"/s/ashmole/agreements/people/{person.pk}/")
+    text = response.content.decode()
+    assert "Version 1" in text and "Not signed" in text
+
+
+def test_another_schools_person_is_not_found(school, other_school, office, client_for):
+    stranger = add(other_school, Kind.STAFF, "Far")
+    assert client_for(office).get(f"/s/ashmole/agreements/people/{stranger.pk}/").status_code == 404
