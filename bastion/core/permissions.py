@@ -60,6 +60,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "filtering.edit": frozenset({"siro", "dpo", "it_lead"}),
     # --- controls and the dashboard (bastion/controls): actions below ---
     # --- the policy document and its review (bastion/policy): actions below ---
+    "policy.view": ALL_ROLES,
+    "policy.edit": frozenset({"siro", "dpo"}),
+    "policy.sign_off": frozenset({"siro"}),
 }
 
 

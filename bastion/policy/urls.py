@@ -1,1 +1,3 @@
-urlpatterns: list = []
+from bastion.policy.views import urlpatterns
+
+__all__ = ["urlpatterns"]

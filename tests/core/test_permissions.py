@@ -71,6 +71,9 @@ EXPECTED = {
     "filtering.edit": {"siro", "dpo", "it_lead", "trust_admin"},
     # --- controls and the dashboard (bastion/controls): actions below ---
     # --- the policy document and its review (bastion/policy): actions below ---
+    "policy.view": {"siro", "dpo", "it_lead", "office", "staff", "governor", "trust_admin"},
+    "policy.edit": {"siro", "dpo", "trust_admin"},
+    "policy.sign_off": {"siro", "trust_admin"},
 }
 
 
