@@ -23,4 +23,5 @@ urlpatterns = [
     path("s/<slug:school>/", include("bastion.filtering.urls")),
     path("s/<slug:school>/", include("bastion.controls.urls")),
     path("s/<slug:school>/", include("bastion.policy.urls")),
+    path("trust/<slug:trust>/", include("bastion.controls.trust_urls")),
 ]

@@ -40,6 +40,7 @@ ROW_UUID = uuid.UUID("9a1e0c2b-5d4f-4e3a-8b7c-900000000001")
 PARAM_VALUES: dict[str, str] = {
     "kind": "staff",  # people/add/<kind>/: a kind of person (bastion.people.models.Kind)
     "check": "dbs",  # scr/<pk>/check/<check>/: a Single Central Record check
+    "control": "T16",  # controls/<control>/: a policy row (bastion.controls.catalogue.ROWS)
     "fmt": "md",  # policy/download/<fmt>/: a document format (bastion.policy.formats.FORMATS)
 }
 

@@ -1,1 +1,1 @@
-urlpatterns: list = []
+from bastion.controls.views import urlpatterns  # noqa: F401

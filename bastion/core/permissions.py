@@ -59,6 +59,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "filtering.view": frozenset({"siro", "dpo", "it_lead", "governor"}),
     "filtering.edit": frozenset({"siro", "dpo", "it_lead"}),
     # --- controls and the dashboard (bastion/controls): actions below ---
+    "controls.view": frozenset({"siro", "dpo", "it_lead", "office", "governor"}),
+    "controls.attest": frozenset({"siro", "dpo", "it_lead", "office"}),
+    "controls.manage": frozenset({"siro"}),
+    "controls.report": frozenset({"siro", "dpo", "governor"}),
     # --- the policy document and its review (bastion/policy): actions below ---
     "policy.view": ALL_ROLES,
     "policy.edit": frozenset({"siro", "dpo"}),

@@ -7,4 +7,5 @@ class IncidentsConfig(AppConfig):
 
     def ready(self):
         # Scheduled jobs (the 72-hour clock's reminders) and My tasks providers.
+        import bastion.incidents.controls  # noqa: F401  (computed controls P4)
         from bastion.incidents import clock  # noqa: F401

@@ -6,4 +6,5 @@ class PeopleConfig(AppConfig):
     label = "people"
 
     def ready(self):
+        import bastion.people.controls  # noqa: F401  (computed controls P5, T7)
         from bastion.people import jobs, mytasks  # noqa: F401  (scheduled jobs, My tasks)

@@ -70,6 +70,10 @@ EXPECTED = {
     "filtering.view": {"siro", "dpo", "it_lead", "governor", "trust_admin"},
     "filtering.edit": {"siro", "dpo", "it_lead", "trust_admin"},
     # --- controls and the dashboard (bastion/controls): actions below ---
+    "controls.view": {"siro", "dpo", "it_lead", "office", "governor", "trust_admin"},
+    "controls.attest": {"siro", "dpo", "it_lead", "office", "trust_admin"},
+    "controls.manage": {"siro", "trust_admin"},
+    "controls.report": {"siro", "dpo", "governor", "trust_admin"},
     # --- the policy document and its review (bastion/policy): actions below ---
     "policy.view": {"siro", "dpo", "it_lead", "office", "staff", "governor", "trust_admin"},
     "policy.edit": {"siro", "dpo", "trust_admin"},
