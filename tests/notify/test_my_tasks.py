@@ -166,5 +166,6 @@ def test_the_page_makes_as_many_queries_for_eight_schools_as_for_one(
         assert (MFA_TASK in page) is privileged_without_mfa
 
     assert counts[one] == counts[eight]
-    # Each register adds a provider of one to three queries; what matters is the equality above.
-    assert counts[eight] <= 20
+    # Each register adds a provider of one to three queries (eleven registers: 27 queries);
+    # what matters is the equality above, and that the page stays within a budget.
+    assert counts[eight] <= 30
