@@ -10,6 +10,7 @@ digest and My tasks all read it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -242,6 +243,36 @@ def statuses(
                 control.actions = _actions(control)
             rows[code] = control
     return result
+
+
+# How long a computed answer may be reused while nothing is recorded: time-driven changes (an
+# ICO clock running out, a check falling due) show within this, written ones at once.
+REUSE_SECONDS = 15 * 60
+
+
+def recent_statuses(schools: Sequence, today: dt.date) -> dict[int, dict[str, ControlStatus]]:
+    """`statuses()`, reused from the cache until anything is recorded in the audit trail (every
+    change to a register is), the day changes, or a quarter of an hour passes.
+
+    Evaluating every control runs some sixty ORM queries, most of the dashboard's time; the
+    audit trail's head (one row, counting every event of every school) says cheaply whether
+    any of their inputs may have changed since.
+    """
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from bastion.core.models import AuditHead
+
+    schools = list(schools)
+    head = AuditHead.objects.values_list("count", flat=True).first() or 0
+    quarter = timezone.now().timestamp() // REUSE_SECONDS
+    ids = ",".join(str(s.pk) for s in schools)
+    key = "controls:" + hashlib.sha256(f"{ids}|{today}|{quarter}|{head}".encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = statuses(schools, today)
+        cache.set(key, found, REUSE_SECONDS)
+    return found
 
 
 def _actions(control: ControlStatus) -> list[tuple[str, Action]]:

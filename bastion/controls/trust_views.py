@@ -41,7 +41,7 @@ def trust_matrix(request, trust):
         )
         return redirect("mfa_index")
     schools = list(School.objects.filter(trust=trust).order_by("name", "pk"))
-    found = control_status.statuses(schools, timezone.localdate())
+    found = control_status.recent_statuses(schools, timezone.localdate())
     rows = [(school, [found[school.pk][code] for code in ROWS]) for school in schools]
     gaps = []
     for code, title in ROWS.items():

@@ -34,7 +34,7 @@ def _code(control: str) -> str:
 def dashboard(request):
     school = request.school
     today = timezone.localdate()
-    controls = list(control_status.statuses([school], today)[school.pk].values())
+    controls = list(control_status.recent_statuses([school], today)[school.pk].values())
     context = {
         "school": school,
         "controls": controls,

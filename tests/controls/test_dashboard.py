@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -111,8 +112,33 @@ def test_the_dashboard_uses_a_fixed_number_of_queries(
     client = client_for(siro)
     _data(school, 3)
     client.get(url(school))  # the session settles
+    cache.clear()  # measure the evaluation, not its reuse
     with CaptureQueriesContext(connection) as first:
         assert client.get(url(school)).status_code == 200
     _data(school, 9, first=3)
+    cache.clear()
     with django_assert_num_queries(len(first.captured_queries)):
         assert client.get(url(school)).status_code == 200
+
+
+def test_the_dashboard_reuses_its_evaluation_until_something_is_recorded(
+    school, siro, client_for, all_evaluators
+):
+    from bastion.controls.services import attestation_record
+
+    def t16(response):
+        return next(c for c in response.context["controls"] if c.code == "T16")
+
+    client = client_for(siro)
+    client.get(url(school))
+    with CaptureQueriesContext(connection) as reused:
+        response = client.get(url(school))
+    assert not [q for q in reused.captured_queries if "controls_attestation" in q["sql"]]
+    assert t16(response).attestation.last is None
+    attestation_record(
+        actor=siro, school=school, code="T16", attested_on=timezone.localdate(), note="Checked."
+    )
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(url(school))
+    assert [q for q in after.captured_queries if "controls_attestation" in q["sql"]]
+    assert t16(response).attestation.last == timezone.localdate()
