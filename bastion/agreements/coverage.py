@@ -120,10 +120,11 @@ class Row:
         return int(100 * self.signed / self.total) if self.total else 100
 
 
-def by_audience(school, today=None) -> dict[str, Row]:
+def by_audience(school, today=None, up_to: dict[int, str] | None = None) -> dict[str, Row]:
     """{audience: Row} for every audience (zeros where nobody is in it); one query (+1 for
-    the school's setting)."""
-    up_to = up_to_map([school])
+    the school's setting unless `up_to`, from `up_to_map`, is given)."""
+    if up_to is None:
+        up_to = up_to_map([school])
     counts = {
         row["audience"]: row
         for row in people([school], today, up_to)
@@ -227,13 +228,23 @@ def _class_label(year_group: str, class_name: str) -> str:
     return f"{year}, class {class_name}" if class_name else f"{year}, no class"
 
 
-def unsigned(school, *, audience: str = "", year_group: str = "", class_name: str = "", today=None):
+def unsigned(
+    school,
+    *,
+    audience: str = "",
+    year_group: str = "",
+    class_name: str = "",
+    today=None,
+    up_to: dict[int, str] | None = None,
+):
     """People who have not signed the agreement they must, in name order (filterable).
 
     For parents, year group and class are those of their children.
     """
     today = today or timezone.localdate()
-    rows = people([school], today, up_to_map([school])).filter(is_signed=False)
+    if up_to is None:
+        up_to = up_to_map([school])
+    rows = people([school], today, up_to).filter(is_signed=False)
     if audience:
         rows = rows.filter(audience=audience)
     if year_group or class_name:

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 
 from bastion.agreements import chasing, coverage, evidence, services
@@ -36,14 +36,20 @@ def agreement_coverage(request):
     services.ensure_defaults(school)
     today = timezone.localdate()
     up_to = coverage.up_to_map([school])
-    audiences = coverage.by_audience(school, today)
+    audiences = coverage.by_audience(school, today, up_to)
     classes = coverage.pupils_by_class(school, today, up_to)
     parents = coverage.parents_by_class(school, today)
     names = sorted({r.class_name for r in classes if r.class_name})
     form, chosen = group_filter(request, names)
     last = Reminder.objects.filter(person=OuterRef("pk")).order_by("-sent_at").values("sent_at")[:1]
-    rows = coverage.unsigned(school, today=today, **chosen).annotate(last_reminded=Subquery(last))
+    rows = (
+        coverage.unsigned(school, today=today, up_to=up_to, **chosen)
+        .only("first_name", "last_name", "kind", "year_group", "class_name")
+        .annotate(last_reminded=Subquery(last))
+    )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One reversed URL for the page, not one per row.
+    person_url = reverse("agreement-person", kwargs={"school": school.slug, "pk": 0})[:-2]
     total = sum(r.total for r in audiences.values())
     signed = sum(r.signed for r in audiences.values())
     agreements = {a.audience: a for a in services.agreements_for(school)}
@@ -59,6 +65,7 @@ def agreement_coverage(request):
         "form": form,
         "chosen": chosen,
         "page": page,
+        "person_url": person_url,
     }
     return render(request, "agreements/coverage.html", context)
 
