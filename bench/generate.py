@@ -6,8 +6,10 @@ Scales (people per school are averages; the trust's schools vary in size):
   trust  50 schools: 4,000 staff, 25,000 pupils, 40,000 parents
 
 Every school gets the accounts the pages are measured as (SIRO with MFA, DPO, office, staff),
-a Single Central Record with some gaps, parent links, incidents (3,000 across the trust), and
-audit events.
+a Single Central Record with some gaps, parent links, equipment, incidents (3,000 across the
+trust), audit events, and the later registers (bench/registers.py): systems with accounts and
+password changes, transfers, information assets (3,000 across the trust), agreements with over
+100,000 signatures, off-site removals, housekeeping, filtering, the policy and control history.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from bastion.people.models import (
     SCRCheck,
     SCREntry,
 )
+from bench import registers
 
 PASSWORD = "bench-copper-lantern-9931"
 BATCH = 5000
@@ -52,11 +55,22 @@ class Scale:
     audit_events_per_school: int = 40
     incidents: int = 0  # in all, across the schools
     devices_per_school: int = 100  # 5,000 across the trust
+    assets_per_school: int = 60  # 3,000 across the trust
+    transfers_per_school: int = 20
 
 
 SCALES = {
     "tiny": Scale(
-        "tiny", 1, 6, 20, 30, governors_per_school=2, audit_events_per_school=5, incidents=12
+        "tiny",
+        1,
+        6,
+        20,
+        30,
+        governors_per_school=2,
+        audit_events_per_school=5,
+        incidents=12,
+        assets_per_school=8,
+        transfers_per_school=5,
     ),
     "school": Scale("school", 1, 30, 210, 340, incidents=60),
     "trust": Scale("trust", 50, 4000, 25000, 40000, incidents=3000),
@@ -106,6 +120,8 @@ def generate(scale_name: str, seed: int = 7, today: dt.date | None = None) -> di
             last_name="Admin",
         )
         TrustAdmin.objects.create(user=admin, trust=trust)
+        # A trust admin needs MFA too (the trust matrix is measured as them).
+        admin.authenticator_set.create(type="totp", data={"secret": "JBSWY3DPEHPK3PXP"})
         staff_counts = _split(scale.staff, scale.schools, rng)
         pupil_counts = _split(scale.pupils, scale.schools, rng)
         parent_counts = _split(scale.parents, scale.schools, rng)
@@ -124,6 +140,13 @@ def generate(scale_name: str, seed: int = 7, today: dt.date | None = None) -> di
         ):
             made = _school_people(school, n_staff, n_pupils, n_parents, scale, rng, today)
             made |= _equipment(school, scale, today, it_leads[school.pk])
+            made |= registers.fill(
+                school,
+                assets_per_school=scale.assets_per_school,
+                transfers=scale.transfers_per_school,
+                rng=rng,
+                today=today,
+            )
             for key, value in made.items():
                 totals[key] = totals.get(key, 0) + value
         events = 0

@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 TARGETS = [
-    ("school overview", "siro", "/s/bench-01/"),
+    ("controls dashboard", "siro", "/s/bench-01/controls/"),
     ("people list", "office", "/s/bench-01/people/"),
+    ("information assets", "dpo", "/s/bench-01/assets/"),
 ]
 
 

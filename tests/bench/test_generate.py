@@ -49,6 +49,8 @@ def test_each_school_has_the_accounts_the_pages_are_measured_as():
         siro = members.get(is_siro=True).user
         assert Authenticator.objects.filter(user=siro, type=Authenticator.Type.TOTP).exists()
     assert TrustAdmin.objects.count() == 1
+    admin = User.objects.get(email="trust@bench.example.org")
+    assert Authenticator.objects.filter(user=admin, type=Authenticator.Type.TOTP).exists()
     assert User.objects.get(email="trust@bench.example.org").check_password(
         "bench-copper-lantern-9931"
     )
@@ -57,3 +59,35 @@ def test_each_school_has_the_accounts_the_pages_are_measured_as():
 def test_the_trust_scale_promises_the_issue_s_figures():
     trust = SCALES["trust"]
     assert (trust.schools, trust.staff, trust.pupils, trust.parents) == (50, 4000, 25000, 40000)
+
+
+def test_the_later_registers_are_filled_for_every_school():
+    from bastion.agreements.models import Agreement, Signature
+    from bastion.assets.models import InformationAsset
+    from bastion.controls.models import StatusSnapshot
+    from bastion.policy.models import Statement
+    from bastion.systems.models import Account, PasswordChange, System, Transfer
+
+    counts = generate("tiny")
+    scale = SCALES["tiny"]
+    school = School.objects.get()
+    assert InformationAsset.objects.filter(school=school).count() == scale.assets_per_school
+    assert counts["assets"] == scale.assets_per_school
+    staff = Person.objects.filter(school=school, kind=Kind.STAFF).count()
+    mis = System.objects.get(school=school, kind="mis")
+    assert Account.objects.filter(system=mis).count() == staff
+    assert PasswordChange.objects.filter(system=mis).count() == staff
+    transfers = Transfer.objects.filter(school=school)
+    assert transfers.count() == scale.transfers_per_school
+    assert transfers.filter(flagged=True).exists()
+    # Two versions of each agreement: last year's signatures stay on the old version.
+    for agreement in Agreement.objects.filter(school=school):
+        assert agreement.current.number == 2
+        numbers = set(
+            Signature.objects.filter(agreement=agreement).values_list("number", flat=True)
+        )
+        assert numbers <= {1, 2}
+    assert Signature.objects.filter(number=1).exists() and Signature.objects.filter(number=2)
+    assert Signature.objects.filter(school=school).count() == counts["signatures"]
+    assert Statement.objects.filter(school=school).exists()
+    assert StatusSnapshot.objects.filter(school=school).exists()
