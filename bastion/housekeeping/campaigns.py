@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,6 +90,8 @@ def progress(campaigns) -> dict[int, Progress]:
     campaigns = list(campaigns)
     if not campaigns:
         return {}
+    if len({c.school_id for c in campaigns}) == len(campaigns) > 1:
+        return _progress_one_per_school(campaigns)
     aggregates = {}
     for c in campaigns:
         required = required_q(c)
@@ -99,6 +101,39 @@ def progress(campaigns) -> dict[int, Progress]:
         school_id__in={c.school_id for c in campaigns}, kind=Kind.STAFF, user__isnull=False
     ).aggregate(**aggregates)
     return {c.pk: Progress(totals[f"r{c.pk}"], totals[f"d{c.pk}"]) for c in campaigns}
+
+
+def _progress_one_per_school(campaigns: list[Campaign]) -> dict[int, Progress]:
+    """`progress` when each school has one campaign (the dashboards' latest ones): counted per
+    school in one grouped query, each school's deadline picked by a CASE, rather than two
+    filtered counts per campaign over every row."""
+    by_school = {c.school_id: c for c in campaigns}
+    deadline = Case(
+        *[When(school_id=c.school_id, then=Value(c.deadline)) for c in campaigns],
+        output_field=DateField(),
+    )
+    required = (
+        Q(user__is_active=True)
+        & (Q(started_on__isnull=True) | Q(started_on__lte=F("deadline")))
+        & (Q(left_on__isnull=True) | Q(left_on__gt=F("deadline")))
+    )
+    # A person's attestations are all for their own school's campaigns: one of the latest
+    # campaigns' ids is their school's latest.
+    attested = Exists(
+        Attestation.objects.filter(person=OuterRef("pk"), campaign_id__in=[c.pk for c in campaigns])
+    )
+    rows = (
+        Person.objects.filter(school_id__in=by_school, kind=Kind.STAFF, user__isnull=False)
+        .annotate(deadline=deadline)
+        .values("school_id")
+        .annotate(
+            required=Count("pk", filter=required),
+            done=Count("pk", filter=required & Q(attested)),
+        )
+        .order_by()
+    )
+    found = {r["school_id"]: Progress(r["required"], r["done"]) for r in rows}
+    return {c.pk: found.get(c.school_id, Progress(0, 0)) for c in campaigns}
 
 
 def missing(campaign: Campaign):

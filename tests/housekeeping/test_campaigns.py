@@ -137,3 +137,23 @@ def test_progress_of_many_campaigns_takes_one_query(school, trust, siro, staff, 
         (2, 3),
     ]
     assert result[found[0].pk].share == 1.0 and result[found[2].pk].percent == 50
+
+
+def test_progress_per_school_counts_as_each_campaign_alone(school, trust, siro):
+    """The grouped count (one campaign per school) agrees with counting each campaign alone,
+    each school's own deadline deciding who must attest."""
+    found = []
+    for n, deadline in enumerate([DEADLINE, dt.date(2026, 6, 30), dt.date(2026, 7, 10)]):
+        other = School.objects.create(trust=trust, name=f"T{n}", slug=f"t{n}", urn=f"6000{n}")
+        add_member(siro, other, "siro", "staff")
+        campaign = open_campaign(siro, other, deadline=deadline)
+        add_teacher(other, 100 * n + 1, started_on=dt.date(2026, 7, 1))  # after some deadlines
+        add_teacher(other, 100 * n + 2, left_on=dt.date(2026, 7, 5))  # before some deadlines
+        user, _ = add_teacher(other, 100 * n + 3)
+        if n != 1:
+            campaigns.attest(actor=user, school=other)
+        found.append(campaign)
+    together = campaigns.progress(found)
+    alone = {c.pk: campaigns.progress([c])[c.pk] for c in found}
+    assert together == alone
+    assert [(alone[c.pk].done, alone[c.pk].required) for c in found] == [(1, 2), (0, 2), (1, 2)]
