@@ -11,12 +11,12 @@ Five queries, whatever the number of schools or people.
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from bastion.agreements import coverage
-from bastion.agreements.models import Audience
+from bastion.agreements.models import PUPIL_AUDIENCES, Audience
 from bastion.controls.registry import ATTENTION, MET, NOT_APPLICABLE, Action, Evidence, computed
 from bastion.people.models import Kind
 
@@ -36,17 +36,18 @@ def agreement_coverage(schools, today):
     schools = list(schools)
     up_to = coverage.up_to_map(schools)
     base = coverage.people(schools, today, up_to)
-    totals = (
-        base.values("school_id", "audience")
+    # One pass for the totals and the pupils' year groups (a year group is "" for adults).
+    totals = list(
+        base.annotate(year=Case(When(kind=Kind.PUPIL, then=F("year_group")), default=Value("")))
+        .values("school_id", "audience", "year")
         .annotate(total=Count("pk"), signed=Count("pk", filter=Q(is_signed=True)))
         .order_by()
     )
-    pupils = (
-        base.filter(kind=Kind.PUPIL, is_signed=False)
-        .values("school_id", "audience", "year_group")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    pupils = [
+        {**row, "year_group": row["year"], "n": row["total"] - row["signed"]}
+        for row in totals
+        if row["audience"] in PUPIL_AUDIENCES and row["total"] > row["signed"]
+    ]
     parents = (
         base.filter(kind=Kind.PARENT, is_signed=False)
         .filter(

@@ -51,13 +51,13 @@ def test_not_applicable_with_nobody_to_sign(school):
 def test_the_queries_do_not_grow_with_schools_or_people(school, django_assert_num_queries):
     build(school)
     schools = [school]
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         agreement_coverage(schools, timezone.localdate())
     for i in range(3):
         extra = School.objects.create(name=f"Extra {i}", slug=f"extra-{i}")
         build(extra)
         schools.append(extra)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         found = agreement_coverage(schools, timezone.localdate())
     assert set(found) == {s.pk for s in schools}
     assert all(e.status == ATTENTION for e in found.values())
