@@ -6,6 +6,8 @@ document needs survive, links keep http(s) and mailto only and open nothing in t
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -19,7 +21,14 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def render(text: str) -> SafeString:
-    html = md.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    return mark_safe(_render(text or ""))  # noqa: S308 - cleaned by nh3 in _render
+
+
+# A pure function of the text, and a policy page renders some thirty statements on every view:
+# each process keeps the latest two thousand answers (a few MB at most).
+@lru_cache(maxsize=2048)
+def _render(text: str) -> str:
+    html = md.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
     clean = nh3.clean(
         html,
         tags=TAGS,
@@ -27,4 +36,4 @@ def render(text: str) -> SafeString:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(clean)  # noqa: S308 - cleaned by nh3 just above
+    return clean
