@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
@@ -115,6 +116,21 @@ class Row:
         return self.total - self.signed
 
     @property
+    def unsigned_query(self) -> str:
+        """The coverage page's query string listing this row's unsigned people."""
+        return urlencode(
+            {
+                k: v
+                for k, v in (
+                    ("audience", self.audience),
+                    ("year_group", self.year_group),
+                    ("class_name", self.class_name),
+                )
+                if v
+            }
+        )
+
+    @property
     def percent(self) -> int:
         # Rounded down: 99.6% is not 100% while one person has not signed.
         return int(100 * self.signed / self.total) if self.total else 100
@@ -141,6 +157,43 @@ def by_audience(school, today=None, up_to: dict[int, str] | None = None) -> dict
         )
         for a in Audience
     }
+
+
+def summary(school, today=None, up_to: dict[int, str] | None = None):
+    """`by_audience` and `pupils_by_class` together, from one grouped query: (audiences,
+    classes)."""
+    if up_to is None:
+        up_to = up_to_map([school])
+    pupil = Q(kind=Kind.PUPIL)
+    rows = (
+        people([school], today, up_to)
+        .annotate(
+            year=Case(When(pupil, then=F("year_group")), default=Value("")),
+            group=Case(When(pupil, then=F("class_name")), default=Value("")),
+            is_pupil=Case(When(pupil, then=Value(1)), default=Value(0)),
+        )
+        .values("audience", "year", "group", "is_pupil")
+        .annotate(total=Count("pk"), signed=Count("pk", filter=Q(is_signed=True)))
+        .order_by()
+    )
+    audiences = {a.value: Row(a.label, 0, 0, audience=a.value) for a in Audience}
+    classes = []
+    for r in rows:
+        if r["audience"] in audiences:
+            audiences[r["audience"]].total += r["total"]
+            audiences[r["audience"]].signed += r["signed"]
+        if r["is_pupil"]:
+            classes.append(
+                Row(
+                    _class_label(r["year"], r["group"]),
+                    r["total"],
+                    r["signed"],
+                    audience=r["audience"],
+                    year_group=r["year"],
+                    class_name=r["group"],
+                )
+            )
+    return audiences, sorted(classes, key=_year_key)
 
 
 def _year_key(row: Row):

@@ -152,3 +152,10 @@ def test_a_persons_history_shows_each_version_they_signed(school, office, client
 def test_another_schools_person_is_not_found(school, other_school, office, client_for):
     stranger = add(other_school, Kind.STAFF, "Far")
     assert client_for(office).get(f"/s/ashmole/agreements/people/{stranger.pk}/").status_code == 404
+
+
+def test_the_summary_counts_as_the_audience_and_class_queries_do(school):
+    build(school)
+    audiences, classes = coverage.summary(school)
+    assert audiences == coverage.by_audience(school)
+    assert classes == coverage.pupils_by_class(school)

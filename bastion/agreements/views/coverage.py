@@ -19,7 +19,7 @@ from bastion.lib.forms import posted
 from bastion.people.forms import ExportForm
 from bastion.people.models import Person
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def group_filter(request, classes):
@@ -36,8 +36,7 @@ def agreement_coverage(request):
     services.ensure_defaults(school)
     today = timezone.localdate()
     up_to = coverage.up_to_map([school])
-    audiences = coverage.by_audience(school, today, up_to)
-    classes = coverage.pupils_by_class(school, today, up_to)
+    audiences, classes = coverage.summary(school, today, up_to)
     parents = coverage.parents_by_class(school, today)
     names = sorted({r.class_name for r in classes if r.class_name})
     form, chosen = group_filter(request, names)
