@@ -357,12 +357,16 @@ SYSTEMS = {
 
 
 def _systems(school) -> dict[str, System]:
-    """The systems the register needs, from the systems register; added if it has none of that
-    name (the systems demo may already have made them)."""
+    """The systems the register needs, from the systems register (the first of their kind, as
+    the systems demo names them: "SIMS (MIS)", "LGfL myDrive"); added only when it has none."""
     found = {}
     for name, (kind, description) in SYSTEMS.items():
-        found[name], _ = System.objects.get_or_create(
-            school=school, name=name, defaults={"kind": kind, "description": description}
+        system = System.objects.filter(school=school, kind=kind, archived=False).order_by("pk")
+        found[name] = (
+            system.first()
+            or System.objects.get_or_create(
+                school=school, name=name, defaults={"kind": kind, "description": description}
+            )[0]
         )
     return found
 

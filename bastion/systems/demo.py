@@ -45,6 +45,20 @@ SYSTEMS = [
         {"siro", "dpo", "office", "it_lead", "staff"},
     ),
     (
+        "LGfL AutoUpdate",
+        Kind.OTHER,
+        "it_lead",
+        {
+            "description": "Creates the online user accounts of pupils and staff from the MIS, "
+            "for access to services and online resources.",
+            "holds_personal_data": True,
+            "password_rules": "No passwords of its own: it runs from the MIS export.",
+            "provisioning": "Runs nightly from the MIS; leavers' accounts are removed with it.",
+            "password_change_months": None,
+        },
+        set(),
+    ),
+    (
         "USO admin site",
         Kind.LOGIN_ADMIN,
         "it_lead",

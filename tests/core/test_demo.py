@@ -94,3 +94,27 @@ def test_seeding_twice_adds_nothing():
     counts = (Person.objects.count(), Device.objects.count(), Incident.objects.count())
     seed()
     assert (Person.objects.count(), Device.objects.count(), Incident.objects.count()) == counts
+
+
+def test_the_demo_policy_names_the_seed_policys_products_from_the_registers():
+    from bastion.policy import document, formats
+    from bastion.policy.services import policy_for
+
+    seed()
+    school = School.objects.get(slug="ashmole-primary")
+    text = " ".join(formats.to_markdown(document.build(policy_for(school))).split())
+    for product in (
+        "RAv3",
+        "two-factor authentication",
+        "DfE S2S",
+        "Pan-London Admissions",
+        "OTP tag",
+        "LGfL AutoUpdate",
+        "USO-FX2",
+        "LGfL myDrive",
+        "GridStore",
+        "lock-out after 10 minutes",
+        "cross-cut shredder",
+        "Keith Bridges",
+    ):
+        assert product in text, product

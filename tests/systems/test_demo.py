@@ -29,7 +29,7 @@ def ashmole():
 
 
 def test_the_seed_policys_systems_are_recorded_once(ashmole):
-    assert seed_systems(ashmole, today=TODAY) == 9
+    assert seed_systems(ashmole, today=TODAY) == 10
     counts = (
         System.objects.count(),
         Account.objects.count(),
