@@ -159,3 +159,15 @@ def test_the_summary_counts_as_the_audience_and_class_queries_do(school):
     audiences, classes = coverage.summary(school)
     assert audiences == coverage.by_audience(school)
     assert classes == coverage.pupils_by_class(school)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "audience=staff", "audience=parent", "audience=pupil_older", "year_group=3"],
+)
+def test_the_unsigned_count_agrees_with_the_list(school, office, client_for, query):
+    build(school)
+    response = client_for(office).get(f"/s/ashmole/agreements/?{query}")
+    page = response.context["page"]
+    chosen = response.context["chosen"]
+    assert page.paginator.count == coverage.unsigned(school, **chosen).count()

@@ -46,7 +46,13 @@ def agreement_coverage(request):
         .only("first_name", "last_name", "kind", "year_group", "class_name")
         .annotate(last_reminded=Subquery(last))
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(rows, PAGE_SIZE)
+    if not chosen["year_group"] and not chosen["class_name"]:
+        # The summary has counted them already (a year or class filter it does not know for
+        # parents, who count under each child's class: then the list counts).
+        chosen_rows = [audiences[chosen["audience"]]] if chosen["audience"] else audiences.values()
+        paginator.count = sum(r.unsigned for r in chosen_rows)
+    page = paginator.get_page(request.GET.get("page"))
     # One reversed URL for the page, not one per row.
     person_url = reverse("agreement-person", kwargs={"school": school.slug, "pk": 0})[:-2]
     total = sum(r.total for r in audiences.values())
