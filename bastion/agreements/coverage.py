@@ -71,15 +71,23 @@ def audience_expression(up_to_by_school: dict[int, str] | None = None) -> Case:
     return Case(*whens, default=Value(""), output_field=CharField())
 
 
-def signed_expression() -> Exists:
-    """Has the person signed their audience's agreement at or after its baseline version?"""
-    return Exists(
-        Signature.objects.filter(
-            person=OuterRef("pk"),
-            agreement__audience=OuterRef("audience"),
-            number__gte=F("agreement__baseline_number"),
-        )
+def signed_expression(school_ids: list[int] | None = None) -> Exists:
+    """Has the person signed their audience's agreement at or after its baseline version?
+
+    `school_ids` (the schools counted) keeps the database to their signatures when it chooses
+    to read them all at once rather than person by person."""
+    signatures = Signature.objects.filter(
+        person=OuterRef("pk"),
+        # Always true (a person signs their own school's agreements), and what lets the
+        # database find the one agreement by its (school, audience) index instead of trying
+        # every school's agreement of that audience.
+        agreement__school_id=OuterRef("school_id"),
+        agreement__audience=OuterRef("audience"),
+        number__gte=F("agreement__baseline_number"),
     )
+    if school_ids is not None:
+        signatures = signatures.filter(school_id__in=school_ids)
+    return Exists(signatures)
 
 
 def up_to_map(schools: Iterable) -> dict[int, str]:
@@ -98,7 +106,10 @@ def people(schools, today: dt.date | None = None, up_to: dict[int, str] | None =
     return (
         Person.objects.filter(school__in=schools, kind__in=SIGNING_KINDS)
         .filter(current_q(today or timezone.localdate()))
-        .annotate(audience=audience_expression(up_to), is_signed=signed_expression())
+        .annotate(
+            audience=audience_expression(up_to),
+            is_signed=signed_expression([s.pk for s in schools]),
+        )
     )
 
 
