@@ -9,6 +9,7 @@ from bastion.assets.columns import COLUMNS
 from bastion.assets.models import InformationAsset, Risk, SpecialCategory, Subject
 from bastion.core.forms import DateInput
 from bastion.equipment.models import Location
+from bastion.lib.forms import file_password_field
 from bastion.people.import_files import MAX_BYTES
 from bastion.people.models import Kind, Person
 from bastion.systems.models import System
@@ -188,16 +189,8 @@ class AssetForm(forms.ModelForm):
 
 
 class ExportForm(forms.Form):
-    password = forms.CharField(
-        required=False,
-        strip=False,
-        max_length=128,
-        min_length=8,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        label="Password to open the file (optional)",
-        help_text="At least 8 characters; send it separately. A protected file cannot be "
-        "imported back until it is saved without the password.",
-        error_messages={"min_length": "Use at least 8 characters for the password."},
+    password = file_password_field(
+        "A protected file cannot be imported back until it is saved without the password."
     )
 
 

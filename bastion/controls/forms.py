@@ -10,6 +10,7 @@ from django.db.models import Q
 from bastion.controls.models import Frequency
 from bastion.core.forms import DateInput
 from bastion.core.models import ROLES, Membership
+from bastion.lib.forms import file_password_field
 
 
 class AttestationForm(forms.Form):
@@ -72,14 +73,4 @@ class ControlSettingForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    password = forms.CharField(
-        required=False,
-        strip=False,
-        max_length=128,
-        min_length=8,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        label="Password to open the file (optional)",
-        help_text="It names the staff who made each check. At least 8 characters; send it "
-        "separately.",
-        error_messages={"min_length": "Use at least 8 characters for the password."},
-    )
+    password = file_password_field("It names the staff who made each check.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django import forms
+
 
 def posted(request):
     """The submitted data for a bound form, or None for a GET.
@@ -9,3 +11,19 @@ def posted(request):
     Not `request.POST or None`: an empty POST is still a submission and must show its errors.
     """
     return request.POST if request.method == "POST" else None
+
+
+def file_password_field(help_text: str = "") -> forms.CharField:
+    """The optional password that encrypts an export (its files may hold personal data)."""
+    return forms.CharField(
+        required=False,
+        strip=False,
+        max_length=128,
+        min_length=8,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label="Password to open the file (optional)",
+        help_text=" ".join(
+            p for p in (help_text, "At least 8 characters; send it separately.") if p
+        ),
+        error_messages={"min_length": "Use at least 8 characters for the password."},
+    )

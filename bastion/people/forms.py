@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from bastion.core.forms import DateInput
+from bastion.lib.forms import file_password_field
 from bastion.people.import_fields import SPECS, UPN
 from bastion.people.import_files import MAX_BYTES
 from bastion.people.import_jobs import KINDS
@@ -332,15 +333,4 @@ class ExportForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose Excel or PDF."},
     )
-    password = forms.CharField(
-        required=False,
-        strip=False,
-        max_length=128,
-        min_length=8,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        label="Password to open the file (optional)",
-        help_text=(
-            "Recommended: the file holds personal data. At least 8 characters; send it separately."
-        ),
-        error_messages={"min_length": "Use at least 8 characters for the password."},
-    )
+    password = file_password_field("Recommended: the file holds personal data.")

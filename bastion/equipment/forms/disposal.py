@@ -12,6 +12,7 @@ from bastion.core import files
 from bastion.core.forms import DateInput
 from bastion.equipment import disposal
 from bastion.equipment.models import Contractor, Device, DisposalBatch
+from bastion.lib.forms import file_password_field
 
 # Before this, a collection date is a typing slip.
 EARLIEST = dt.date(2000, 1, 1)
@@ -204,13 +205,4 @@ class ExportForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose Excel or PDF."},
     )
-    password = forms.CharField(
-        required=False,
-        strip=False,
-        max_length=128,
-        min_length=8,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        label="Password to open the file (optional)",
-        help_text="At least 8 characters; send it separately from the file.",
-        error_messages={"min_length": "Use at least 8 characters for the password."},
-    )
+    password = file_password_field()
