@@ -8,14 +8,14 @@ import io
 import qrcode
 from fpdf import FPDF
 
-from bastion.lib.exports import _fit as fit_latin
+from bastion.lib.exports import latin1
 from bastion.lib.markdown import render
 
 
 def _pdf(title: str) -> FPDF:
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(fit_latin(title))
+    pdf.set_title(latin1(title))
     pdf.set_creator("Bastion")
     return pdf
 
@@ -30,7 +30,7 @@ def _qr_png(url: str) -> io.BytesIO:
 
 def _text(pdf: FPDF, text: str, size: float = 11, style: str = "") -> None:
     pdf.set_font("helvetica", style, size)
-    pdf.multi_cell(0, size * 0.5, fit_latin(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
 
@@ -75,7 +75,7 @@ def sheet_pdf(school, agreement, group: str, rows: list[tuple[str, str]]) -> byt
         9,
     )
     pdf.set_font("helvetica", "", 10)
-    pdf.write_html(fit_latin(str(render(version.text))))
+    pdf.write_html(latin1(str(render(version.text))))
     pdf.add_page()
     _text(pdf, f"Signing sheet: {group}", 13, "B")
     _text(
@@ -91,8 +91,8 @@ def sheet_pdf(school, agreement, group: str, rows: list[tuple[str, str]]) -> byt
             header.cell(title)
         for name, detail in rows:
             row = grid.row()
-            row.cell(fit_latin(name))
-            row.cell(fit_latin(detail))
+            row.cell(latin1(name))
+            row.cell(latin1(detail))
             row.cell("")
             row.cell("")
     return bytes(pdf.output())

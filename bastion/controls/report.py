@@ -12,7 +12,7 @@ from bastion.controls.models import Attestation
 from bastion.controls.registry import ATTENTION, MET, NOT_APPLICABLE, OVERDUE
 from bastion.incidents.log import Term
 from bastion.incidents.models import ICO_HOURS, Incident, clock_running_q
-from bastion.lib.exports import _fit as latin
+from bastion.lib.exports import latin1
 
 
 def term_figures(school, term: Term, now: dt.datetime) -> dict:
@@ -46,7 +46,7 @@ def governors_report(
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=14)
-    pdf.set_title(latin(f"Governors' report: {school.name}, {term.label}"))
+    pdf.set_title(latin1(f"Governors' report: {school.name}, {term.label}"))
     pdf.set_creator("Bastion")
     if password:
         pdf.set_encryption(
@@ -59,11 +59,11 @@ def governors_report(
 
     def heading(text: str, size: float = 12) -> None:
         pdf.set_font("helvetica", "B", size)
-        pdf.multi_cell(width, 7, latin(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 7, latin1(text), new_x="LMARGIN", new_y="NEXT")
 
     def para(text: str) -> None:
         pdf.set_font("helvetica", "", 10)
-        pdf.multi_cell(width, 5, latin(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 5, latin1(text), new_x="LMARGIN", new_y="NEXT")
 
     heading(f"E-Security Policy controls: governors' report, {term.label}", 15)
     para(f"{school.name}. Prepared on {today:%d %B %Y} ({term.months}).")
@@ -96,9 +96,9 @@ def governors_report(
         for control in controls:
             row = grid.row()
             row.cell(control.code)
-            row.cell(latin(control.title))
+            row.cell(latin1(control.title))
             row.cell(control.label)
-            row.cell(latin(_evidence(control)))
+            row.cell(latin1(_evidence(control)))
     pdf.ln(3)
     heading("Checks recorded this term")
     pdf.set_font("helvetica", "", 8)
@@ -111,8 +111,8 @@ def governors_report(
                 row = grid.row()
                 row.cell(item.code)
                 row.cell(f"{item.attested_on:%d/%m/%Y}")
-                row.cell(latin(str(item.attested_by)))
-                row.cell(latin(item.note))
+                row.cell(latin1(str(item.attested_by)))
+                row.cell(latin1(item.note))
     else:
         para("No checks were recorded this term.")
     return bytes(pdf.output())

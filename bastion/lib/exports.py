@@ -110,7 +110,7 @@ def _protect_office(data: bytes, password: str) -> bytes:
     return out.getvalue()
 
 
-def _latin(value) -> str:
+def _pdf_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -126,7 +126,7 @@ def pdf_bytes(table: Table, password: str | None = None) -> bytes:
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=12)
-    pdf.set_title(_fit(table.title))
+    pdf.set_title(latin1(table.title))
     pdf.set_creator("Bastion")
     if password:
         pdf.set_encryption(
@@ -136,10 +136,10 @@ def pdf_bytes(table: Table, password: str | None = None) -> bytes:
         )
     pdf.add_page()
     pdf.set_font("helvetica", "B", 14)
-    pdf.cell(0, 8, _fit(table.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, latin1(table.title), new_x="LMARGIN", new_y="NEXT")
     if table.subtitle:
         pdf.set_font("helvetica", "", 9)
-        pdf.multi_cell(0, 5, _fit(table.subtitle), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, latin1(table.subtitle), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 6.5)
     widths = table.widths or [1] * len(table.headers)
     total = sum(widths)
@@ -150,15 +150,15 @@ def pdf_bytes(table: Table, password: str | None = None) -> bytes:
     ) as grid:
         header = grid.row()
         for title in table.headers:
-            header.cell(_fit(title))
+            header.cell(latin1(title))
         for values in table.rows:
             row = grid.row()
             for value in values:
-                row.cell(_fit(_latin(value)))
+                row.cell(latin1(_pdf_value(value)))
     return bytes(pdf.output())
 
 
-def _fit(text: str) -> str:
+def latin1(text: str) -> str:
     """The core PDF fonts are Latin-1: keep what fits, strip accents from what does not
     (Ș becomes S), and replace the rest."""
     text = _ILLEGAL.sub("", text)

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 from django.template.loader import render_to_string
 
-from bastion.lib.exports import _fit as latin1
+from bastion.lib.exports import latin1
 from bastion.lib.markdown import render
 from bastion.policy.document import TITLE, Document, Item
 
