@@ -151,6 +151,9 @@ CACHES = {
         # Shared by every app process (sign-in throttling must hold across processes).
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "bastion_cache",
+        # Django's default of 300 entries would cull a trust's kept control evaluations (two
+        # per school) and sign-in throttling counts along with them.
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
     }
 }
 

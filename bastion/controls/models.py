@@ -101,3 +101,19 @@ class StatusSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.status} on {self.day}"
+
+
+class KeptEvaluation(models.Model):
+    """A school's evaluated controls (or its row of the trust matrix), kept for reuse by
+    `status.reuse_each`. The key names what the answer depends on (the school's revision and
+    the day), so a kept answer is never wrong, only unused; expired rows are dropped by the
+    refresh job. A table of its own rather than the cache: a trust's fifty schools are read in
+    one query and written in one."""
+
+    key = models.CharField(max_length=200, unique=True)
+    school = models.ForeignKey("core.School", on_delete=models.CASCADE, related_name="+")
+    value = models.BinaryField()  # pickled by Bastion itself, read back only by Bastion
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -43,31 +43,63 @@ def trust_matrix(request, trust):
         )
         return redirect("mfa_index")
     schools = list(School.objects.filter(trust=trust).order_by("name", "pk"))
-    today = timezone.localdate()
-    # The matrix as built, small and plain (text and HTML), reused while nothing is recorded.
-    context = control_status.reuse("trust-matrix", schools, today, lambda: _matrix(schools, today))
+    context = _matrix(schools, matrix_rows(schools, timezone.localdate()))
     context |= {"trust": trust, "codes": list(ROWS)}
     return render(request, "controls/trust_matrix.html", context)
 
 
-def _matrix(schools, today) -> dict:
-    found = control_status.statuses(schools, today)
-    rows = [{"slug": s.slug, "name": s.name, "cells": _cells(s, found[s.pk])} for s in schools]
+def matrix_rows(schools, today) -> dict[int, dict]:
+    """Each school's row of the matrix, small and plain (text and HTML), kept for reuse
+    until anything is recorded at that school: a change at one school evaluates that school."""
+
+    def build(stale):
+        found = control_status.recent_statuses(stale, today)
+        return {s.pk: _row(s, found[s.pk]) for s in stale}
+
+    return control_status.reuse_each("matrix-row", schools, today, build)
+
+
+def _row(school, controls) -> dict:
+    every = list(controls.values())
+    return {
+        "slug": school.slug,
+        "name": school.name,
+        "cells": _cells(school, controls),
+        "statuses": {code: c.status for code, c in controls.items()},
+        # This school's most urgent actions with their sort keys: the trust's worst are among
+        # the schools' worst, and sorting them by the same keys merges them in order.
+        "worst": [
+            (
+                control_status.urgency(item),
+                {"school": school.name, "text": item[2].text, "url": item[2].url},
+            )
+            for item in control_status.urgent_actions(every, WORST)
+        ],
+        "counts": control_status.counts(every),
+    }
+
+
+def _matrix(schools, rows: dict[int, dict]) -> dict:
+    rows = [rows[s.pk] for s in schools]
     gaps = []
     for code, title in ROWS.items():
-        failing = [
-            found[s.pk][code] for s in schools if found[s.pk][code].status in (ATTENTION, OVERDUE)
-        ]
+        failing = [r["statuses"][code] for r in rows if r["statuses"][code] in (ATTENTION, OVERDUE)]
         if failing:
-            overdue = sum(c.status == OVERDUE for c in failing)
+            overdue = failing.count(OVERDUE)
             gaps.append({"code": code, "title": title, "schools": len(failing), "overdue": overdue})
     gaps.sort(key=lambda g: (-g["schools"], -g["overdue"], g["code"]))
-    every = [c for s in schools for c in found[s.pk].values()]
-    worst = [
-        {"school": control.school.name, "text": action.text, "url": action.url}
-        for control, _, action in control_status.urgent_actions(every, WORST)
-    ]
-    return {"rows": rows, "gaps": gaps, "worst": worst, "counts": control_status.counts(every)}
+    # Stable: equal keys keep the schools' order, then the controls' order, as one sort would.
+    worst = sorted((item for r in rows for item in r["worst"]), key=lambda item: item[0])
+    counts = dict.fromkeys(control_status.STATUS_LABELS, 0)
+    for r in rows:
+        for status, n in r["counts"].items():
+            counts[status] += n
+    return {
+        "rows": rows,
+        "gaps": gaps,
+        "worst": [action for _, action in worst[:WORST]],
+        "counts": counts,
+    }
 
 
 SHORT = {MET: "Met", ATTENTION: "Fix", OVERDUE: "Late", NOT_APPLICABLE: "N/A"}

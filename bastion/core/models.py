@@ -278,6 +278,21 @@ class AuditHead(models.Model):
         return f"audit head after {self.count} entries"
 
 
+class SchoolRevision(models.Model):
+    """The last audit event that may have changed what a school's pages compute (its own events,
+    and its members' own account events, such as enrolling two-factor authentication).
+
+    What is computed from many registers at once (the controls' evidence) is reused until this
+    moves: a sign-in at one school no longer makes every school of a trust evaluate again.
+    """
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
+    event_id = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.school_id} at event {self.event_id}"
+
+
 class StoredFile(models.Model):
     """An uploaded file (evidence, a certificate), kept encrypted at rest in the database.
 
