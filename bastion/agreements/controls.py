@@ -48,15 +48,11 @@ def agreement_coverage(schools, today):
         for row in totals
         if row["audience"] in PUPIL_AUDIENCES and row["total"] > row["signed"]
     ]
-    parents = (
-        base.filter(kind=Kind.PARENT, is_signed=False)
-        .filter(
-            Q(child_links__child__left_on__isnull=True) | Q(child_links__child__left_on__gt=today)
-        )
-        .values("school_id", child_year=F("child_links__child__year_group"))
-        .annotate(n=Count("pk", distinct=True))
-        .order_by()
-    )
+    parents = [
+        {**row, "n": row["total"] - row["signed"]}
+        for row in coverage.parent_counts(schools, today)
+        if row["total"] > row["signed"]
+    ]
     found = {s.pk: {"total": 0, "signed": 0, "actions": []} for s in schools}
     by_pk = {s.pk: s for s in schools}
     for row in totals:
@@ -87,13 +83,11 @@ def agreement_coverage(schools, today):
             )
         )
     for row in parents:
-        year = coverage.YEAR_LABELS.get(row["child_year"], "")
+        year = coverage.YEAR_LABELS.get(row["year"], "")
         found[row["school_id"]]["actions"].append(
             Action(
                 f"{year} parents: {row['n']} unsigned" if year else f"Parents: {row['n']} unsigned",
-                _url(
-                    by_pk[row["school_id"]], audience=Audience.PARENT, year_group=row["child_year"]
-                ),
+                _url(by_pk[row["school_id"]], audience=Audience.PARENT, year_group=row["year"]),
                 row["n"],
             )
         )

@@ -13,8 +13,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from bastion.agreements.models import AgreementSettings, Audience, Signature
 from bastion.people.models import YEAR_GROUPS, Kind, ParentLink, Person, current_q
@@ -29,6 +43,8 @@ KIND_AUDIENCE = {
     Kind.PARENT: Audience.PARENT,
 }
 SIGNING_KINDS = [*KIND_AUDIENCE, Kind.PUPIL]
+# An adult's audience is named as their kind (audience_expression relies on it).
+assert all(kind.value == audience.value for kind, audience in KIND_AUDIENCE.items())
 
 
 def younger_groups(up_to: str) -> list[str]:
@@ -43,32 +59,41 @@ def audience_of(person: Person, up_to: str) -> str:
     return KIND_AUDIENCE.get(person.kind, "")
 
 
-def audience_expression(up_to_by_school: dict[int, str] | None = None) -> Case:
-    """SQL for a person's audience. `up_to_by_school` names the schools whose setting differs
-    from the default (a pupil with no year group recorded signs the older pupils' agreement)."""
-    whens = [
-        When(kind=kind, then=Value(audience.value)) for kind, audience in KIND_AUDIENCE.items()
-    ]
-    for school_id, up_to in (up_to_by_school or {}).items():
-        whens.append(
-            When(
-                school_id=school_id,
-                kind=Kind.PUPIL,
-                then=Case(
-                    When(year_group__in=younger_groups(up_to), then=Value(Audience.PUPIL_YOUNGER)),
-                    default=Value(Audience.PUPIL_OLDER),
-                ),
-            )
-        )
-    whens += [
+def audience_expression(up_to_by_school: dict[int, str] | None = None, prefix: str = "") -> Case:
+    """SQL for a person's audience (`prefix`: the path to the person, e.g. "person__").
+    `up_to_by_school` names the schools whose setting differs from the default (a pupil with no
+    year group recorded signs the older pupils' agreement).
+
+    An adult's audience has their kind's name, so the adults take one branch (the fewer the
+    branches, the less the ORM spends building the query, which is most of its time)."""
+    younger, older = Value(Audience.PUPIL_YOUNGER), Value(Audience.PUPIL_OLDER)
+    year_in, kind = f"{prefix}year_group__in", f"{prefix}kind"
+    pupil_whens = [
         When(
-            kind=Kind.PUPIL,
-            year_group__in=younger_groups(DEFAULT_YOUNGER_UP_TO),
-            then=Value(Audience.PUPIL_YOUNGER),
-        ),
-        When(kind=Kind.PUPIL, then=Value(Audience.PUPIL_OLDER)),
+            **{f"{prefix}school_id": school_id},
+            then=Case(When(**{year_in: younger_groups(up_to)}, then=younger), default=older),
+        )
+        for school_id, up_to in (up_to_by_school or {}).items()
     ]
-    return Case(*whens, default=Value(""), output_field=CharField())
+    pupil_whens.append(When(**{year_in: younger_groups(DEFAULT_YOUNGER_UP_TO)}, then=younger))
+    return Case(
+        When(**{kind: Kind.PUPIL}, then=Case(*pupil_whens, default=older)),
+        When(**{f"{kind}__in": list(KIND_AUDIENCE)}, then=F(kind)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def audience_q(audience: str, up_to: str) -> Q:
+    """The people of one audience at a school whose younger pupils are up to `up_to`, said with
+    the columns themselves: the database estimates how many match (it cannot for the audience's
+    CASE) and so picks a plan that reads each person's signatures once."""
+    younger = younger_groups(up_to)
+    if audience == Audience.PUPIL_YOUNGER:
+        return Q(kind=Kind.PUPIL, year_group__in=younger)
+    if audience == Audience.PUPIL_OLDER:
+        return Q(kind=Kind.PUPIL) & ~Q(year_group__in=younger)
+    return Q(kind=audience)
 
 
 def signed_expression(school_ids: list[int] | None = None) -> Exists:
@@ -207,6 +232,19 @@ def summary(school, today=None, up_to: dict[int, str] | None = None):
     return audiences, sorted(classes, key=_year_key)
 
 
+def kept_summary(school, today, up_to: dict[int, str]):
+    """`summary` and `parents_by_year` together, (audiences, classes, parents), kept for reuse
+    until anything is recorded at the school (every signature, import and setting is) or the
+    day changes: the counts are most of the coverage page's time, the list of who has not
+    signed is read afresh each time."""
+    from bastion.controls.status import reuse_each
+
+    def count(stale):
+        return {s.pk: (*summary(s, today, up_to), parents_by_year(s, today)) for s in stale}
+
+    return reuse_each("agreement-counts", [school], today, count)[school.pk]
+
+
 def _year_key(row: Row):
     year = YEAR_ORDER.index(row.year_group) if row.year_group in YEAR_ORDER else len(YEAR_ORDER)
     return (year, row.class_name)
@@ -235,36 +273,57 @@ def pupils_by_class(school, today=None, up_to=None) -> list[Row]:
     return sorted(found, key=_year_key)
 
 
-def parents_by_class(school, today=None) -> list[Row]:
-    """Parents and carers counted under each class of their children on roll (a parent of two
-    children in different classes counts in both); one query."""
+def parent_counts(schools, today=None):
+    """{school_id, year, total, signed} rows: parents and carers on roll counted under each year
+    group of their children on roll, once per year group however many children they have in it
+    (a parent of children in two year groups counts in both); one query.
+
+    Read from the schools' links rather than from the parents, so the database reads only these
+    schools' links; a parent's audience is always the parents' one."""
     today = today or timezone.localdate()
-    rows = (
-        people([school], today)
-        .filter(kind=Kind.PARENT)
-        .filter(
-            Q(child_links__child__left_on__isnull=True) | Q(child_links__child__left_on__gt=today)
+    ids = [s.pk for s in schools]
+    signed = Signature.objects.filter(
+        agreement__school_id=F("person__school_id"),
+        agreement__audience=Audience.PARENT,
+        number__gte=F("agreement__baseline_number"),
+        school_id__in=ids,
+    )
+    return (
+        # The parents' and children's school is the link's: saying so lets the database read
+        # those schools' people by their index rather than everybody.
+        ParentLink.objects.filter(
+            school_id__in=ids,
+            parent__school_id__in=ids,
+            child__school_id__in=ids,
+            parent__kind=Kind.PARENT,
         )
-        .values(
-            child_year=F("child_links__child__year_group"),
-            child_class=F("child_links__child__class_name"),
-        )
+        .filter(Q(parent__left_on__isnull=True) | Q(parent__left_on__gt=today))
+        .filter(Q(child__left_on__isnull=True) | Q(child__left_on__gt=today))
         .annotate(
-            total=Count("pk", distinct=True),
-            signed=Count("pk", distinct=True, filter=Q(is_signed=True)),
+            is_signed=ExpressionWrapper(
+                Q(parent_id__in=signed.values("person_id")), output_field=BooleanField()
+            )
+        )
+        .values("school_id", year=F("child__year_group"))
+        .annotate(
+            total=Count("parent_id", distinct=True),
+            signed=Count("parent_id", distinct=True, filter=Q(is_signed=True)),
         )
         .order_by()
     )
+
+
+def parents_by_year(school, today=None) -> list[Row]:
+    """One row per year group of the school's pupils, counting their parents; one query."""
     found = [
         Row(
-            _class_label(r["child_year"], r["child_class"]),
+            YEAR_LABELS.get(r["year"], "No year group"),
             r["total"],
             r["signed"],
             audience=Audience.PARENT,
-            year_group=r["child_year"] or "",
-            class_name=r["child_class"] or "",
+            year_group=r["year"] or "",
         )
-        for r in rows
+        for r in parent_counts([school], today)
     ]
     return sorted(found, key=_year_key)
 
@@ -285,6 +344,42 @@ def by_year(rows: list[Row]) -> list[Row]:
         years[key].total += row.total
         years[key].signed += row.signed
     return sorted(years.values(), key=_year_key)
+
+
+def table_body(rows: list[Row], label_suffix: str) -> str:
+    """The rows of a count table as HTML, built here rather than through template tags (a
+    school's classes make some hundreds of cells); every value is escaped by format_html."""
+    if not rows:
+        return mark_safe(
+            '<tr class="govuk-table__row"><td class="govuk-table__cell" colspan="5">'
+            "Nobody to show.</td></tr>"
+        )
+    cell = '<td class="govuk-table__cell govuk-table__cell--numeric">{}</td>'
+    return format_html_join(
+        "\n",
+        '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}</th>'
+        + cell * 4
+        + "</tr>",
+        (
+            (
+                row.label,
+                row.signed,
+                row.total,
+                f"{row.percent}%",
+                format_html(
+                    '<a class="govuk-link" href="?{}#unsigned">{}<span '
+                    'class="govuk-visually-hidden"> not signed: {} {}</span></a>',
+                    row.unsigned_query,
+                    row.unsigned,
+                    row.label,
+                    label_suffix,
+                )
+                if row.unsigned
+                else 0,
+            )
+            for row in rows
+        ),
+    )
 
 
 def _class_label(year_group: str, class_name: str) -> str:
@@ -310,7 +405,7 @@ def unsigned(
         up_to = up_to_map([school])
     rows = people([school], today, up_to).filter(is_signed=False)
     if audience:
-        rows = rows.filter(audience=audience)
+        rows = rows.filter(audience_q(audience, up_to.get(school.pk, DEFAULT_YOUNGER_UP_TO)))
     if year_group or class_name:
         pupil = Q(kind=Kind.PUPIL)
         children = ParentLink.objects.filter(school=school).filter(

@@ -24,10 +24,13 @@ PAGE_SIZE = 25
 
 def group_filter(request, classes):
     """The audience / year group / class chosen in the query string (bad values ignored)."""
-    form = GroupForm(request.GET or None, classes=classes)
-    if form.is_bound and form.is_valid():
+    everyone = {"audience": "", "year_group": "", "class_name": ""}
+    if not request.GET:
+        return GroupForm(classes=classes), everyone
+    form = GroupForm(request.GET, classes=classes)
+    if form.is_valid():
         return form, form.cleaned_data
-    return GroupForm(classes=classes), {"audience": "", "year_group": "", "class_name": ""}
+    return GroupForm(classes=classes), everyone
 
 
 @school_view("agreements.view")
@@ -36,8 +39,7 @@ def agreement_coverage(request):
     services.ensure_defaults(school)
     today = timezone.localdate()
     up_to = coverage.up_to_map([school])
-    audiences, classes = coverage.summary(school, today, up_to)
-    parents = coverage.parents_by_class(school, today)
+    audiences, classes, parents = coverage.kept_summary(school, today, up_to)
     names = sorted({r.class_name for r in classes if r.class_name})
     form, chosen = group_filter(request, names)
     last = Reminder.objects.filter(person=OuterRef("pk")).order_by("-sent_at").values("sent_at")[:1]
@@ -64,9 +66,9 @@ def agreement_coverage(request):
         "school": school,
         "audiences": list(audiences.values()),
         "overall": coverage.Row("Everyone", total, signed),
-        "years": coverage.by_year(classes),
-        "classes": classes,
-        "parent_years": coverage.by_year(parents),
+        "years": coverage.table_body(coverage.by_year(classes), "pupils"),
+        "classes": coverage.table_body(classes, "pupils"),
+        "parent_years": coverage.table_body(parents, "parents"),
         "form": form,
         "chosen": chosen,
         "page": page,
