@@ -82,10 +82,13 @@ def rotated_accounts(today: dt.date | None = None):
     """Accounts whose system asks for periodic changes, held by people still at the school,
     each with `last_changed` and `in_date` (on `today`)."""
     today = today or timezone.localdate()
-    accounts = Account.objects.filter(
+    return with_state(_rotated(today), today)
+
+
+def _rotated(today: dt.date):
+    return Account.objects.filter(
         system__archived=False, system__password_change_months__isnull=False
     ).filter(_current_people(today))
-    return with_state(accounts, today)
 
 
 def _current_people(today: dt.date) -> Q:
@@ -167,13 +170,15 @@ def _task_title(account, state) -> str:
 
 @provider
 def password_tasks(user, memberships):
-    """The user's accounts due a change within two weeks, or lapsed; one query."""
+    """The user's accounts due a change within two weeks, or lapsed; one query. (Only the last
+    change is read: whether it is in date follows from it, as `account_state` works out.)"""
     schools = {m.school_id: m.school for m in memberships}
     if not schools:
         return []
     today = timezone.localdate()
     accounts = (
-        rotated_accounts(today)
+        _rotated(today)
+        .annotate(last_changed=last_change())
         .filter(person__user=user, school_id__in=list(schools))
         .select_related("system", "person")
         .order_by("system__name", "pk")
