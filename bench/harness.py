@@ -122,9 +122,11 @@ def pages() -> list[tuple[str, str, str]]:
         ("controls dashboard (evaluated)", "siro", f"{s}/controls/"),
         ("control detail (P5)", "siro", f"{s}/controls/P5/"),
         ("trust matrix", "trust", "/trust/bench-trust/controls/"),
-        ("trust matrix (evaluated)", "trust", "/trust/bench-trust/controls/"),
+        ("trust matrix (a school changed)", "trust", "/trust/bench-trust/controls/"),
+        ("trust matrix (every school evaluated)", "trust", "/trust/bench-trust/controls/"),
         ("policy", "teacher", f"{s}/policy/"),
         ("agreement coverage", "office", f"{s}/agreements/"),
+        ("agreement coverage (counted)", "office", f"{s}/agreements/"),
         ("agreements: unsigned parents", "office", f"{s}/agreements/?audience=parent"),
         ("agreements: texts", "office", f"{s}/agreements/texts/"),
         ("information assets", "dpo", f"{s}/assets/"),
@@ -186,13 +188,28 @@ def _resolve(url: str) -> str:
     return url
 
 
-# Pages that reuse their evaluation until something is recorded (the controls' statuses):
-# these rows measure the evaluation itself, the cache emptied before each request (untimed).
-EVALUATED = {"controls dashboard (evaluated)", "trust matrix (evaluated)"}
+# Pages that reuse what they compute until something is recorded at the school (the controls'
+# statuses, the agreement counts): these rows measure the computing itself, what is kept
+# dropped before each request (untimed), for the bench school or for every school.
+def _forget(every: bool = False):
+    def forget():
+        from bastion.controls.models import KeptEvaluation
+
+        kept = KeptEvaluation.objects.all()
+        (kept if every else kept.filter(school__slug="bench-01")).delete()
+
+    return forget
+
+
+EVALUATED = {
+    "controls dashboard (evaluated)": _forget(),
+    "trust matrix (a school changed)": _forget(),
+    "trust matrix (every school evaluated)": _forget(every=True),
+    "agreement coverage (counted)": _forget(),
+}
 
 
 def measure_pages(repeat: int) -> list[dict]:
-    from django.core.cache import cache
     from django.core.signals import request_started
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
@@ -205,7 +222,7 @@ def measure_pages(repeat: int) -> list[dict]:
     for name, persona, url in pages():
         url = _resolve(url)
         client = clients[persona]
-        fresh = cache.clear if name in EVALUATED else (lambda: None)
+        fresh = EVALUATED.get(name, lambda: None)
         for _ in range(3):  # warm up caches and connections
             fresh()
             response = client.get(url)
@@ -278,6 +295,13 @@ def measure_files(pupils: int) -> list[dict]:
         dpo = User.objects.get(email="dpo@bench-01.bench.example.org")
         return log.export_table(school, incidents, fmt="xlsx", by=dpo, filters=everything)
 
+    def refresh_every_school():
+        from bastion.controls.jobs import controls_refresh
+        from bastion.controls.models import KeptEvaluation
+
+        KeptEvaluation.objects.all().delete()
+        controls_refresh()
+
     def governors_pdf():
         from django.utils import timezone
 
@@ -334,6 +358,7 @@ def measure_files(pupils: int) -> list[dict]:
         ("policy as PDF", lambda: document_bytes(build(policy_for(school)), "pdf")),
         ("policy as DOCX", lambda: document_bytes(build(policy_for(school)), "docx")),
         ("governors' report (PDF)", governors_pdf),
+        ("controls-refresh job, every school stale", refresh_every_school),
     ):
         seconds, peak = _peak(func)
         rows.append({"task": name, "seconds": seconds, "peak_mib": peak})
