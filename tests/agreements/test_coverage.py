@@ -74,6 +74,33 @@ def test_the_unsigned_list_filters_by_group_and_class(school):
     assert set(coverage.unsigned(school, audience="parent", year_group="R")) == set()
 
 
+@pytest.mark.parametrize("younger_up_to", ["2", "4"])
+def test_the_unsigned_of_each_audience_are_those_the_audience_rule_gives(school, younger_up_to):
+    """The unsigned list filters an audience by its columns (kind, year group); it must pick
+    the same people as the audience worked out in SQL, under the default setting and another."""
+    from bastion.agreements.models import Audience
+
+    build(school)
+    pupil(school, "", "")  # no year group: the older pupils' agreement
+    services.settings_update(
+        actor=None,
+        school=school,
+        data={
+            "younger_up_to": younger_up_to,
+            "parents_sign_for_children": True,
+            "link_days": 30,
+            "chase_interval_days": 14,
+            "chase_automatically": False,
+        },
+    )
+    up_to = coverage.up_to_map([school])
+    unsigned = coverage.people([school], up_to=up_to).filter(is_signed=False)
+    for audience in Audience.values:
+        expected = set(unsigned.filter(audience=audience))
+        assert expected, audience  # every audience has someone unsigned here
+        assert set(coverage.unsigned(school, audience=audience, up_to=up_to)) == expected
+
+
 def test_the_younger_year_groups_follow_the_schools_setting(school):
     data = build(school)
     services.settings_update(
