@@ -151,11 +151,15 @@ CACHES = {
         # Shared by every app process (sign-in throttling must hold across processes).
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "bastion_cache",
-        # Django's default of 300 entries would cull a trust's kept control evaluations (two
-        # per school) and sign-in throttling counts along with them.
+        # Django's default of 300 entries would cull sign-in throttling counts at a trust's
+        # scale (thousands of members).
         "OPTIONS": {"MAX_ENTRIES": 50_000},
     }
 }
+# After the response of a request that changed a school's registers, evaluate again what that
+# school's pages keep (its controls, its agreement counts), so they are ready when next shown
+# (bastion/core/revisions.py). Off, pages evaluate what is stale themselves.
+BASTION_REFRESH_AFTER_CHANGE = envbool("BASTION_REFRESH_AFTER_CHANGE", True)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

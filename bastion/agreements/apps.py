@@ -6,5 +6,6 @@ class AgreementsConfig(AppConfig):
     label = "agreements"
 
     def ready(self):
-        # The scheduled chaser (@job), the My tasks provider and the computed control (P6).
-        from bastion.agreements import chasing, controls, mytasks  # noqa: F401
+        # The scheduled chaser (@job), the My tasks provider, the computed control (P6) and the
+        # counts brought up to date after a change (@after_change).
+        from bastion.agreements import chasing, controls, coverage, mytasks  # noqa: F401

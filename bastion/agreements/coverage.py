@@ -31,6 +31,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from bastion.agreements.models import AgreementSettings, Audience, Signature
+from bastion.core.models import School
+from bastion.core.revisions import after_change
 from bastion.people.models import YEAR_GROUPS, Kind, ParentLink, Person, current_q
 
 YEAR_ORDER = [code for code, _ in YEAR_GROUPS]
@@ -232,17 +234,26 @@ def summary(school, today=None, up_to: dict[int, str] | None = None):
     return audiences, sorted(classes, key=_year_key)
 
 
-def kept_summary(school, today, up_to: dict[int, str]):
+def kept_summary(school, today):
     """`summary` and `parents_by_year` together, (audiences, classes, parents), kept for reuse
-    until anything is recorded at the school (every signature, import and setting is) or the
-    day changes: the counts are most of the coverage page's time, the list of who has not
+    until something they read is written at the school (a signature, an import, a setting) or
+    the day changes: the counts are most of the coverage page's time, the list of who has not
     signed is read afresh each time."""
-    from bastion.controls.status import reuse_each
+    from bastion.controls.kept import reuse_each
 
     def count(stale):
+        up_to = up_to_map(stale)
         return {s.pk: (*summary(s, today, up_to), parents_by_year(s, today)) for s in stale}
 
     return reuse_each("agreement-counts", [school], today, count)[school.pk]
+
+
+@after_change
+def count_after_change(ids: list[int]) -> None:
+    """After a request that changed these schools: their counts, ready for the coverage page."""
+    today = timezone.localdate()
+    for school in School.objects.filter(pk__in=ids):
+        kept_summary(school, today)
 
 
 def _year_key(row: Row):

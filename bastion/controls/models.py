@@ -104,11 +104,12 @@ class StatusSnapshot(models.Model):
 
 
 class KeptEvaluation(models.Model):
-    """A school's evaluated controls (or its row of the trust matrix), kept for reuse by
-    `status.reuse_each`. The key names what the answer depends on (the school's revision and
-    the day), so a kept answer is never wrong, only unused; expired rows are dropped by the
-    refresh job. A table of its own rather than the cache: a trust's fifty schools are read in
-    one query and written in one."""
+    """What a school's pages computed (its controls' evidence part by part, its row of the trust
+    matrix, its agreement counts), kept for reuse by `bastion.controls.kept`. The key names the
+    school and the day; each part inside notes the registers it read and their revisions then,
+    so a kept part is never used once something it read has changed. Expired rows are dropped by
+    the refresh job. A table of its own rather than the cache: a trust's fifty schools are read
+    in one query and written in one."""
 
     key = models.CharField(max_length=200, unique=True)
     school = models.ForeignKey("core.School", on_delete=models.CASCADE, related_name="+")

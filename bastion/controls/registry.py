@@ -6,15 +6,22 @@ using a fixed number of queries whatever the number of schools or rows (aggregat
 query over all the schools, never a query per school): the trust matrix evaluates 50 schools
 at once. A row may have several computed parts (e.g. P11 from systems and from Bastion's own
 password age); the dashboard shows each and the control's status is the worst of them.
+
+Several parts often read the same rows (the equipment controls all read the devices): a helper
+marked `@shared` runs once per evaluation pass (`evaluation_pass()`) for the same schools.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import wraps
 
 from bastion.controls.catalogue import ROWS
+from bastion.core.revisions import note_read, reading
 
 MET = "met"
 ATTENTION = "attention"  # needs attention: say why and link to the page that fixes it
@@ -56,6 +63,11 @@ class Computed:
     name: str  # what this part measures, e.g. "Agreement coverage"
     func: Evaluator
 
+    @property
+    def key(self) -> str:
+        """Names the part where its evidence is kept (bastion.controls.kept)."""
+        return f"{self.code}:{self.func.__module__}.{self.func.__qualname__}"
+
 
 COMPUTED: dict[str, list[Computed]] = {}
 
@@ -95,3 +107,39 @@ def evaluate(
 def worst(statuses) -> str:
     statuses = list(statuses)
     return min(statuses, key=SEVERITY.__getitem__) if statuses else NOT_APPLICABLE
+
+
+_pass: ContextVar[dict | None] = ContextVar("evaluation_pass", default=None)
+
+
+@contextmanager
+def evaluation_pass():
+    """Within: each `@shared` helper runs once for the same schools and arguments."""
+    token = _pass.set({})
+    try:
+        yield
+    finally:
+        _pass.reset(token)
+
+
+def shared(func):
+    """Mark a helper several evaluators call with the same `(schools, *args)`: within an
+    evaluation pass its answer is computed once (treat it as read-only), and each caller is
+    still seen to read what it read (so what is kept of each part depends on it)."""
+
+    @wraps(func)
+    def wrapper(schools, *args):
+        memo = _pass.get()
+        if memo is None:
+            return func(schools, *args)
+        key = (func, tuple(s.pk for s in schools), args)
+        if key in memo:
+            value, read = memo[key]
+            note_read(read)
+            return value
+        with reading() as read:
+            value = func(schools, *args)
+        memo[key] = (value, read)
+        return value
+
+    return wrapper

@@ -12,7 +12,7 @@ from django.utils import timezone
 from bastion.controls import defaults
 from bastion.controls.catalogue import ROWS
 from bastion.controls.models import Attestation, ControlSetting, StatusSnapshot
-from bastion.controls.status import statuses
+from bastion.controls.status import recent_statuses
 from bastion.core import audit, files
 from bastion.core.models import Membership
 
@@ -111,8 +111,8 @@ def attestation_record(
 
 def snapshot_statuses(schools: Sequence, today: dt.date) -> int:
     """Store each school's status of every control for `today`; a second run the same day
-    updates the same rows (one row per school, control and day)."""
-    found = statuses(schools, today)
+    updates the same rows (one row per school, control and day). What is kept is reused."""
+    found = recent_statuses(schools, today)
     rows = [
         StatusSnapshot(
             school_id=school_id,

@@ -10,23 +10,21 @@ digest and My tasks all read it.
 from __future__ import annotations
 
 import datetime as dt
-import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from bastion.controls import defaults, registry
 from bastion.controls.catalogue import ROWS
+from bastion.controls.kept import reuse_parts
 from bastion.controls.models import (
     FREQUENCY_DAYS,
     Attestation,
     ControlSetting,
     Frequency,
-    KeptEvaluation,
 )
 from bastion.controls.registry import (
     ATTENTION,
@@ -224,8 +222,44 @@ def statuses(
     """{school id: {code: ControlStatus}} for every control (or `codes`) of every school."""
     schools = list(schools)
     codes = list(codes or ROWS)
-    planned = plans(schools, today, codes)
-    computed = {code: registry.evaluate(code, schools, today) for code in codes}
+    with registry.evaluation_pass():
+        planned = plans(schools, today, codes)
+        computed = {code: registry.evaluate(code, schools, today) for code in codes}
+    return _assemble(schools, codes, planned, computed)
+
+
+def recent_statuses(
+    schools: Sequence, today: dt.date, evaluated: set[int] | None = None
+) -> dict[int, dict[str, ControlStatus]]:
+    """`statuses()` of every control, each computed part kept for reuse until something it
+    read is written at that school, the day changes, or a quarter of an hour passes
+    (bastion.controls.kept): after a change to one register, only the parts that read it are
+    evaluated again. The ids of the schools where anything was evaluated join `evaluated`."""
+    schools = list(schools)
+    codes = list(ROWS)
+    parts = {"plans": lambda stale: plans(stale, today, codes)}
+    for code in codes:
+        for part in registry.COMPUTED.get(code, []):
+            parts[part.key] = partial(_evaluate_part, part, today)
+    with registry.evaluation_pass():
+        kept = reuse_parts("statuses", schools, today, parts, evaluated)
+    planned = {pk: found["plans"] for pk, found in kept.items()}
+    computed = {
+        code: {
+            pk: [(part, found[part.key]) for part in registry.COMPUTED.get(code, [])]
+            for pk, found in kept.items()
+        }
+        for code in codes
+    }
+    return _assemble(schools, codes, planned, computed)
+
+
+def _evaluate_part(part: Computed, today: dt.date, schools: list) -> dict[int, Evidence]:
+    return part.func(schools, today)
+
+
+def _assemble(schools, codes, planned, computed) -> dict[int, dict[str, ControlStatus]]:
+    """Each control's status from its school's plan and its computed parts' evidence."""
     result: dict[int, dict[str, ControlStatus]] = {}
     for school in schools:
         rows = result[school.pk] = {}
@@ -251,93 +285,6 @@ def statuses(
                 control.actions = _actions(control)
             rows[code] = control
     return result
-
-
-# How long a computed answer may be reused while nothing is recorded at the school: time-driven
-# changes (an ICO clock running out, a check falling due) show within this, written ones at once.
-REUSE_SECONDS = 15 * 60
-# Part of every key: a release that changes what is kept starts afresh.
-CACHE_VERSION = 2
-SEAL_SALT = "bastion.controls.kept-evaluation"
-
-
-def recent_statuses(schools: Sequence, today: dt.date) -> dict[int, dict[str, ControlStatus]]:
-    """`statuses()`, each school's kept for reuse until anything is recorded at that
-    school (every change to a register is), the day changes, or a quarter of an hour passes.
-
-    Evaluating every control runs some sixty ORM queries; the schools' revisions (one row
-    each, moved by their audit events) say cheaply whose inputs may have changed since.
-    """
-    return reuse_each("statuses", schools, today, lambda stale: statuses(stale, today))
-
-
-def reuse_each(name: str, schools: Sequence, today: dt.date, compute) -> dict[int, object]:
-    """{school id: answer} for `schools`: each school's answer is kept under `name` until
-    anything is recorded at that school, the day changes, or a quarter of an hour passes.
-    `compute(stale)` answers, in one go, for the schools whose answer is not kept ({id: answer}).
-
-    Two queries when every answer is kept, two more otherwise, whatever the number of schools.
-    """
-    from bastion.core.audit import revisions
-
-    schools = list(schools)
-    moved = revisions(schools)
-    keys = {s.pk: f"{name}:v{CACHE_VERSION}:{s.pk}:{today}:{moved[s.pk]}" for s in schools}
-    now = timezone.now()
-    kept = dict(
-        KeptEvaluation.objects.filter(key__in=keys.values(), expires_at__gt=now).values_list(
-            "key", "value"
-        )
-    )
-    found = {}
-    for school in schools:
-        if (value := _unseal(kept.get(keys[school.pk]))) is not None:
-            found[school.pk] = value
-    stale = [s for s in schools if s.pk not in found]
-    if stale:
-        fresh = compute(stale)
-        expires = now + dt.timedelta(seconds=REUSE_SECONDS)
-        KeptEvaluation.objects.bulk_create(
-            [
-                KeptEvaluation(
-                    key=keys[s.pk],
-                    school_id=s.pk,
-                    value=_seal(fresh[s.pk]),
-                    expires_at=expires,
-                )
-                for s in stale
-            ],
-            update_conflicts=True,
-            unique_fields=["key"],
-            update_fields=["value", "expires_at"],
-        )
-        found.update(fresh)
-    return found
-
-
-def _seal(value) -> bytes:
-    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-    return salted_hmac(SEAL_SALT, data, algorithm="sha256").digest() + data
-
-
-def _unseal(sealed) -> object | None:
-    """The kept value, if Bastion sealed it: a row written by anyone else (with access to the
-    database, but not the secret key) is ignored rather than unpickled."""
-    if sealed is None:
-        return None
-    sealed = bytes(sealed)
-    mac, data = sealed[:32], sealed[32:]
-    if not constant_time_compare(mac, salted_hmac(SEAL_SALT, data, algorithm="sha256").digest()):
-        return None
-    try:
-        return pickle.loads(data)  # noqa: S301 - sealed above with the secret key
-    except (AttributeError, ImportError, TypeError, pickle.UnpicklingError):
-        return None  # kept by an earlier release whose classes have changed: evaluate again
-
-
-def forget_expired() -> int:
-    """Drop kept answers past their time; returns how many."""
-    return KeptEvaluation.objects.filter(expires_at__lte=timezone.now()).delete()[0]
 
 
 def _actions(control: ControlStatus) -> list[tuple[str, Action]]:

@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 
 from bastion.controls import status as control_status
 from bastion.controls.catalogue import ROWS
+from bastion.controls.kept import reuse_each
 from bastion.controls.registry import ATTENTION, MET, NOT_APPLICABLE, OVERDUE
 from bastion.core.models import School, Trust
 from bastion.core.tenancy import user_has_mfa
@@ -50,13 +51,14 @@ def trust_matrix(request, trust):
 
 def matrix_rows(schools, today) -> dict[int, dict]:
     """Each school's row of the matrix, small and plain (text and HTML), kept for reuse
-    until anything is recorded at that school: a change at one school evaluates that school."""
+    until something its controls read is written at that school: a change at one school
+    evaluates what the change can affect there, and builds that school's row again."""
 
     def build(stale):
         found = control_status.recent_statuses(stale, today)
         return {s.pk: _row(s, found[s.pk]) for s in stale}
 
-    return control_status.reuse_each("matrix-row", schools, today, build)
+    return reuse_each("matrix-row", schools, today, build)
 
 
 def _row(school, controls) -> dict:

@@ -18,7 +18,8 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from bastion.core.models import AuditEvent, AuditHead, Membership, SchoolRevision
+from bastion.core import revisions
+from bastion.core.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 
@@ -131,36 +132,8 @@ def record(
         head.last_hash = event.hash
         head.count += 1
         head.save(update_fields=["last_hash", "count"])
-        _touch(event, school, actor)
+        revisions.moved(school, actor)
     return event
-
-
-def _touch(event: AuditEvent, school, actor) -> None:
-    """Move the revision of the schools the event may change: its school, or for a member's own
-    account event (no school) the schools they belong to. Serialised by the head's lock."""
-    if school is not None:
-        ids = [school.pk]
-    elif actor is not None:
-        ids = list(
-            Membership.objects.filter(user=actor, active=True).values_list("school_id", flat=True)
-        )
-    else:
-        return  # a failed sign-in: nobody's data changed
-    SchoolRevision.objects.bulk_create(
-        [SchoolRevision(school_id=pk, event_id=event.pk) for pk in ids],
-        update_conflicts=True,
-        unique_fields=["school"],
-        update_fields=["event_id"],
-    )
-
-
-def revisions(schools) -> dict[int, int]:
-    """{school id: its revision} (0 before its first event); one query."""
-    ids = [s.pk for s in schools]
-    found = dict(
-        SchoolRevision.objects.filter(school_id__in=ids).values_list("school_id", "event_id")
-    )
-    return {pk: found.get(pk, 0) for pk in ids}
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 
-from bastion.controls.registry import ATTENTION, MET, Action, Evidence, computed
+from bastion.controls.registry import ATTENTION, MET, Action, Evidence, computed, shared
 from bastion.core.models import PRIVILEGED_ROLES, Membership
 
 # Job titles that name the head of the school (the policy: the head teacher is the SIRO).
@@ -16,15 +16,19 @@ HEAD_WORDS = ("head", "principal")
 POLICY_IDLE_MINUTES = 10
 
 
-def _officers(schools, field: str) -> dict[int, Membership]:
-    """The active member holding the SIRO or DPO role in each school; one query."""
-    found = (
+@shared
+def _officers(schools) -> dict[str, dict[int, Membership]]:
+    """The active members holding the SIRO and DPO roles, by school; one query (P1, P2)."""
+    officers = (
         Membership.objects.active()
-        .filter(school__in=schools, **{field: True})
+        .filter(Q(is_dpo=True) | Q(is_siro=True), school__in=schools)
         .select_related("user")
         .order_by()
     )
-    return {m.school_id: m for m in found}
+    return {
+        "dpo": {m.school_id: m for m in officers if m.is_dpo},
+        "siro": {m.school_id: m for m in officers if m.is_siro},
+    }
 
 
 def _members_url(school) -> str:
@@ -33,7 +37,7 @@ def _members_url(school) -> str:
 
 @computed("P1", "The SIRO")
 def siro_named(schools, today):
-    siros = _officers(schools, "is_siro")
+    siros = _officers(schools)["siro"]
     result = {}
     for school in schools:
         siro = siros.get(school.pk)
@@ -60,16 +64,10 @@ def siro_named(schools, today):
 
 @computed("P2", "The DPO, not the SIRO")
 def dpo_named(schools, today):
-    # Both roles in one query: the rule keeps them on different people (a database constraint
-    # refuses one membership holding both), and the page says so.
-    officers = (
-        Membership.objects.active()
-        .filter(Q(is_dpo=True) | Q(is_siro=True), school__in=schools)
-        .select_related("user")
-        .order_by()
-    )
-    dpos = {m.school_id: m for m in officers if m.is_dpo}
-    siros = {m.school_id: m for m in officers if m.is_siro}
+    # The rule keeps the two roles on different people (a database constraint refuses one
+    # membership holding both), and the page says so.
+    officers = _officers(schools)
+    dpos, siros = officers["dpo"], officers["siro"]
     result = {}
     for school in schools:
         dpo, siro = dpos.get(school.pk), siros.get(school.pk)

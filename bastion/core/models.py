@@ -278,19 +278,28 @@ class AuditHead(models.Model):
         return f"audit head after {self.count} entries"
 
 
-class SchoolRevision(models.Model):
-    """The last audit event that may have changed what a school's pages compute (its own events,
-    and its members' own account events, such as enrolling two-factor authentication).
+class RegisterRevision(models.Model):
+    """Where a school's data last changed, register by register (a register is an app: people,
+    equipment, agreements...; the school's own row is the register "school").
 
-    What is computed from many registers at once (the controls' evidence) is reused until this
-    moves: a sign-in at one school no longer makes every school of a trust evaluate again.
+    Moved by each audit event at the school for the registers its change wrote to
+    (bastion.core.revisions). What is computed from the registers (the controls' evidence, the
+    agreement counts) notes which registers its queries read, and is reused until one of those
+    moves: a new laptop re-evaluates the equipment controls, not the agreement coverage.
+    The token is random: equal tokens mean nothing was recorded in between.
     """
 
-    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
-    event_id = models.PositiveBigIntegerField(default=0)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    register = models.CharField(max_length=40)
+    token = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["school", "register"], name="registerrevision_unique")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.school_id} at event {self.event_id}"
+        return f"{self.register} of {self.school_id} at {self.token}"
 
 
 class StoredFile(models.Model):

@@ -12,9 +12,17 @@ from collections import defaultdict
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 
-from bastion.controls.registry import ATTENTION, MET, OVERDUE, Action, Evidence, computed
+from bastion.controls.registry import (
+    ATTENTION,
+    MET,
+    OVERDUE,
+    Action,
+    Evidence,
+    computed,
+    shared,
+)
 from bastion.equipment.backups import ON_SITE_MEDIA, restore_cutoff, restore_overdue
-from bastion.equipment.devices import problems_by_school
+from bastion.equipment.devices import problems_by_school as _problems_by_school
 from bastion.equipment.locations import GONE, checks_due_by_school
 from bastion.equipment.models import (
     BackupSet,
@@ -33,6 +41,10 @@ DEFAULT_RESTORE_DAYS = EquipmentSettings._meta.get_field("restore_test_days").de
 
 def _n(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+# The device rules' counts, read by T3 and T11 alike.
+problems_by_school = shared(_problems_by_school)
 
 
 def _url(name: str, school, query: str = "") -> str:
@@ -56,26 +68,37 @@ def encrypted_portables(schools, today):
     return result
 
 
-@computed("T6", "Admissions OTP tokens")
-def otp_tokens(schools, today):
-    """Tokens in the register, and those not issued to a named person who is still here."""
+@shared
+def _kept_devices(schools, today) -> dict[int, dict[str, int]]:
+    """Counts of the devices still held, by school: OTP tokens (and those not issued to a
+    named person who is still here) and servers; one query."""
+    otp = Q(kind=Device.Kind.OTP_TOKEN)
+    unissued = Q(assigned_to__isnull=True) | Q(assigned_to__left_on__lte=today)
     rows = (
-        Device.objects.filter(school__in=schools, kind=Device.Kind.OTP_TOKEN)
+        Device.objects.filter(
+            school__in=schools, kind__in=[Device.Kind.OTP_TOKEN, Device.Kind.SERVER]
+        )
         .exclude(status__in=GONE)
         .values("school")
         .annotate(
-            total=Count("pk"),
-            unissued=Count(
-                "pk",
-                filter=Q(assigned_to__isnull=True) | Q(assigned_to__left_on__lte=today),
-            ),
+            tokens=Count("pk", filter=otp),
+            unissued=Count("pk", filter=otp & unissued),
+            servers=Count("pk", filter=Q(kind=Device.Kind.SERVER)),
         )
         .order_by()
     )
-    counts = {row["school"]: (row["total"], row["unissued"]) for row in rows}
+    counts = {row.pop("school"): row for row in rows}
+    empty = {"tokens": 0, "unissued": 0, "servers": 0}
+    return {school.pk: counts.get(school.pk, empty) for school in schools}
+
+
+@computed("T6", "Admissions OTP tokens")
+def otp_tokens(schools, today):
+    """Tokens in the register, and those not issued to a named person who is still here."""
+    counts = _kept_devices(schools, today)
     result = {}
     for school in schools:
-        total, unissued = counts.get(school.pk, (0, 0))
+        total, unissued = counts[school.pk]["tokens"], counts[school.pk]["unissued"]
         url = _url("device-list", school, "kind=otp_token")
         if not total:
             summary = "No admissions one-time-password token is recorded."
@@ -134,17 +157,10 @@ def locations_checked(schools, today):
 @computed("T11", "Servers locked away, managed by DBS-checked staff")
 def servers(schools, today):
     counts = problems_by_school(schools, today)
-    totals = dict(
-        Device.objects.filter(school__in=schools, kind=Device.Kind.SERVER)
-        .exclude(status__in=GONE)
-        .values("school")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("school", "n")
-    )
+    totals = _kept_devices(schools, today)
     result = {}
     for school in schools:
-        total = totals.get(school.pk, 0)
+        total = totals[school.pk]["servers"]
         unlocked = counts[school.pk]["server_unlocked"]
         unchecked = counts[school.pk]["manager_unchecked"]
         actions = []
@@ -171,6 +187,7 @@ def servers(schools, today):
 # Backups (T12, T13) ------------------------------------------------------------------------------
 
 
+@shared
 def _backup_sets(schools) -> dict[int, list[BackupSet]]:
     """Active sets of each school with `last_restored` and `period`; one query."""
     last = RestoreTest.objects.filter(

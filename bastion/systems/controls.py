@@ -10,10 +10,18 @@ from collections import defaultdict
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from bastion.controls.registry import ATTENTION, MET, OVERDUE, Action, Evidence, computed
+from bastion.controls.registry import (
+    ATTENTION,
+    MET,
+    OVERDUE,
+    Action,
+    Evidence,
+    computed,
+    shared,
+)
 from bastion.systems.models import Kind, RecipientKind, System, Transfer
 from bastion.systems.passwords import rotated_accounts
-from bastion.systems.services import PERSONAL, PROBLEMS, SECURE_KINDS
+from bastion.systems.services import PERSONAL, PROBLEMS
 
 YEAR = dt.timedelta(days=365)
 
@@ -26,8 +34,15 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _system_counts(schools, **flags: Q) -> dict[int, dict[str, int]]:
-    """{school id: {"all": n, flag: n, ...}} over current systems, in one query."""
+# Every count the system rules need (P9, P10, P11, P13), read once per evaluation.
+FLAGS = {"personal": PERSONAL, **PROBLEMS}
+
+
+@shared
+def _system_counts(schools) -> dict[int, dict[str, int]]:
+    """{school id: {"all": n, flag: n, ...}} over current systems, for every flag in FLAGS,
+    in one query."""
+    flags = FLAGS
     rows = (
         System.objects.filter(school__in=schools, archived=False)
         .values("school")
@@ -92,10 +107,10 @@ def transfer_channels(schools, today):
 
 def _systems_rule(schools, problem: str, code_text: str, action_text: str):
     """Evidence for a rule every current system with personal data must meet."""
-    counts = _system_counts(schools, personal=PERSONAL, bad=PROBLEMS[problem])
+    counts = _system_counts(schools)
     result = {}
     for school in schools:
-        c = counts[school.pk]
+        c = counts[school.pk] | {"bad": counts[school.pk][problem]}
         if not c["all"]:
             result[school.pk] = _no_systems(school)
         elif c["bad"]:
@@ -138,10 +153,10 @@ def password_rules(schools, today):
 
 @computed("P13", "Owner and provisioning process recorded")
 def owners_and_provisioning(schools, today):
-    counts = _system_counts(schools, bad=PROBLEMS["process"])
+    counts = _system_counts(schools)
     result = {}
     for school in schools:
-        c = counts[school.pk]
+        c = counts[school.pk] | {"bad": counts[school.pk]["process"]}
         if not c["all"]:
             result[school.pk] = _no_systems(school)
         elif c["bad"]:
@@ -180,7 +195,7 @@ def password_changes(schools, today):
         .order_by()
     )
     counts = {row["school"]: row for row in rows}
-    loose = _system_counts(schools, secure=Q(kind__in=SECURE_KINDS), loose=PROBLEMS["period"])
+    loose = _system_counts(schools)
     result = {}
     for school in schools:
         row = counts.get(school.pk, {"all": 0, "ok": 0})
@@ -195,7 +210,7 @@ def password_changes(schools, today):
                     lapsed,
                 )
             )
-        if n := loose[school.pk]["loose"]:
+        if n := loose[school.pk]["period"]:
             actions.append(
                 Action(
                     "Set a change period of six months or less on the MIS and the login admin site",
@@ -228,15 +243,24 @@ def password_changes(schools, today):
     return result
 
 
-def _by_school(schools, **filters) -> dict[int, list[dict]]:
-    """The current systems of each school matching `filters`, as small dicts, in one query."""
+@shared
+def _services(schools) -> dict[tuple[int, str], list[dict]]:
+    """The current remote access, secure transfer and cloud storage systems of each school, as
+    small dicts by (school id, kind), in one query (T4, T5, T8, T9)."""
     found = defaultdict(list)
-    rows = System.objects.filter(school__in=schools, archived=False, **filters).values(
-        "school", "name", "mfa_enforced", "approved_for"
+    kinds = [Kind.REMOTE_ACCESS, Kind.SECURE_TRANSFER, Kind.CLOUD_STORAGE]
+    rows = System.objects.filter(school__in=schools, archived=False, kind__in=kinds).values(
+        "school", "kind", "name", "mfa_enforced", "approved_for"
     )
     for row in rows.order_by("name", "pk"):
-        found[row["school"]].append(row)
+        found[row["school"], row["kind"]].append(row)
     return found
+
+
+def _by_school(schools, kind: str) -> dict[int, list[dict]]:
+    """The current systems of `kind` of each school."""
+    found = _services(schools)
+    return {s.pk: found.get((s.pk, kind), []) for s in schools}
 
 
 @computed("T4", "Remote access with two-factor authentication")

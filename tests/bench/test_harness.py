@@ -28,7 +28,20 @@ def test_a_computed_row_drops_the_bench_schools_kept_answers_or_every_schools(tr
         KeptEvaluation.objects.create(
             key=f"statuses:{school.pk}", school=school, value=b"", expires_at=later
         )
-    harness.EVALUATED["controls dashboard (evaluated)"]()
+    harness.EVALUATED["controls dashboard (every control evaluated)"]()
     assert list(KeptEvaluation.objects.values_list("school__slug", flat=True)) == ["bench-02"]
     harness.EVALUATED["trust matrix (every school evaluated)"]()
     assert not KeptEvaluation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_change_moves_that_register_of_the_bench_school_only(trust):
+    from bastion.core.revisions import revisions
+
+    bench = School.objects.create(trust=trust, name="Bench 01", slug="bench-01")
+    other = School.objects.create(trust=trust, name="Bench 02", slug="bench-02")
+    harness._moved("equipment")()
+    first = revisions([bench, other])
+    assert set(first[bench.pk]) == {"equipment"} and first[other.pk] == {}
+    harness._moved("equipment")()
+    assert revisions([bench])[bench.pk]["equipment"] != first[bench.pk]["equipment"]

@@ -137,7 +137,6 @@ def test_the_dashboard_reuses_its_evaluation_until_something_is_recorded(
     attestation_record(
         actor=siro, school=school, code="T16", attested_on=timezone.localdate(), note="Checked."
     )
-    with CaptureQueriesContext(connection) as after:
-        response = client.get(url(school))
-    assert [q for q in after.captured_queries if "controls_attestation" in q["sql"]]
+    # Recording the check brought what is kept up to date (its snapshot of the day reads it).
+    response = client.get(url(school))
     assert t16(response).attestation.last == timezone.localdate()

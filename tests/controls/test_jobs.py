@@ -15,6 +15,7 @@ from django.utils import timezone
 from bastion.controls import services
 from bastion.controls.models import StatusSnapshot
 from bastion.controls.status import statuses
+from bastion.core import audit
 from bastion.equipment.models import Device
 
 MONDAY = dt.datetime(2026, 11, 23, 7, tzinfo=dt.UTC)
@@ -40,12 +41,15 @@ def test_the_snapshot_keeps_one_row_per_school_control_and_day(
     with time_machine.travel(MONDAY, tick=False):
         first = run(django_capture_on_commit_callbacks, "--job", "control-snapshots")
         assert "control-snapshots: stored 62" in first
+        # Recorded, as the services record every change: what is kept of T3 is then stale.
         device = Device.objects.create(school=school, kind="laptop", holds_personal_data=True)
+        audit.record("device.created", school=school, obj=device)
         run(django_capture_on_commit_callbacks, "--job", "control-snapshots")
         assert StatusSnapshot.objects.count() == 62  # the same day: updated, not added
         row = StatusSnapshot.objects.get(school=school, code="T3")
         assert row.status == "attention"
         device.delete()
+        audit.record("device.deleted", school=school)
     with time_machine.travel(MONDAY + dt.timedelta(days=1), tick=False):
         run(django_capture_on_commit_callbacks, "--job", "control-snapshots")
     assert StatusSnapshot.objects.count() == 124

@@ -39,7 +39,7 @@ def agreement_coverage(request):
     services.ensure_defaults(school)
     today = timezone.localdate()
     up_to = coverage.up_to_map([school])
-    audiences, classes, parents = coverage.kept_summary(school, today, up_to)
+    audiences, classes, parents = coverage.kept_summary(school, today)
     names = sorted({r.class_name for r in classes if r.class_name})
     form, chosen = group_filter(request, names)
     last = Reminder.objects.filter(person=OuterRef("pk")).order_by("-sent_at").values("sent_at")[:1]
