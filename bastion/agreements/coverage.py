@@ -98,18 +98,21 @@ def audience_q(audience: str, up_to: str) -> Q:
     return Q(kind=audience)
 
 
-def signed_expression(school_ids: list[int] | None = None) -> Exists:
+def signed_expression(school_ids: list[int] | None = None, audience: str = "") -> Exists:
     """Has the person signed their audience's agreement at or after its baseline version?
 
     `school_ids` (the schools counted) keeps the database to their signatures when it chooses
-    to read them all at once rather than person by person."""
+    to read them all at once rather than person by person. `audience`, when every person asked
+    about is of that one audience, names it: a constant the database plans for, where the
+    audience's CASE per person leaves it guessing (on PostgreSQL, half the unsigned list's
+    time)."""
     signatures = Signature.objects.filter(
         person=OuterRef("pk"),
         # Always true (a person signs their own school's agreements), and what lets the
         # database find the one agreement by its (school, audience) index instead of trying
         # every school's agreement of that audience.
         agreement__school_id=OuterRef("school_id"),
-        agreement__audience=OuterRef("audience"),
+        agreement__audience=audience or OuterRef("audience"),
         number__gte=F("agreement__baseline_number"),
     )
     if school_ids is not None:
@@ -239,21 +242,25 @@ def kept_summary(school, today):
     until something they read is written at the school (a signature, an import, a setting) or
     the day changes: the counts are most of the coverage page's time, the list of who has not
     signed is read afresh each time."""
+    return kept_summaries([school], today)[school.pk]
+
+
+def kept_summaries(schools, today, ahead: float = 0) -> dict[int, tuple]:
+    """`kept_summary` of each school, {school id: (audiences, classes, parents)}; `ahead` is
+    the refresh job's margin (bastion.controls.kept.reuse_parts)."""
     from bastion.controls.kept import reuse_each
 
     def count(stale):
         up_to = up_to_map(stale)
         return {s.pk: (*summary(s, today, up_to), parents_by_year(s, today)) for s in stale}
 
-    return reuse_each("agreement-counts", [school], today, count)[school.pk]
+    return reuse_each("agreement-counts", schools, today, count, ahead)
 
 
 @after_change
 def count_after_change(ids: list[int]) -> None:
     """After a request that changed these schools: their counts, ready for the coverage page."""
-    today = timezone.localdate()
-    for school in School.objects.filter(pk__in=ids):
-        kept_summary(school, today)
+    kept_summaries(School.objects.filter(pk__in=ids), timezone.localdate())
 
 
 def _year_key(row: Row):
@@ -414,9 +421,12 @@ def unsigned(
     today = today or timezone.localdate()
     if up_to is None:
         up_to = up_to_map([school])
-    rows = people([school], today, up_to).filter(is_signed=False)
+    rows = people([school], today, up_to)
     if audience:
         rows = rows.filter(audience_q(audience, up_to.get(school.pk, DEFAULT_YOUNGER_UP_TO)))
+        rows = rows.exclude(signed_expression([school.pk], audience))
+    else:
+        rows = rows.filter(is_signed=False)
     if year_group or class_name:
         pupil = Q(kind=Kind.PUPIL)
         children = ParentLink.objects.filter(school=school).filter(

@@ -46,19 +46,28 @@ def control_snapshots() -> str:
     return f"stored {stored}"
 
 
+# The refresh job renews what is kept this long before it would expire, so that pages, which
+# reuse it for up to a quarter of an hour, do not meet it expired between two runs of the job
+# (run_schedule every minute or two from cron, or every 15 s as a worker).
+AHEAD_SECONDS = 5 * 60
+
+
 @job("controls-refresh")
 def controls_refresh() -> str:
     """Evaluate ahead of the pages: each part of a school's controls whose kept evidence is
-    stale (something it read was written there, the day changed, or a quarter of an hour
-    passed) is evaluated again, so the dashboard and the trust matrix seldom have to. Schools
-    with nothing new cost four queries per chunk."""
+    stale (something it read was written there by a job or a script, the day changed, or it
+    is near its quarter hour) is evaluated again, with the trust matrix's rows and the
+    agreement counts, so that the pages seldom have to. Schools with nothing new cost six
+    queries per chunk."""
+    from bastion.agreements.coverage import kept_summaries
     from bastion.controls.trust_views import matrix_rows
 
     today = timezone.localdate()
     evaluated: set[int] = set()
     for chunk in _school_chunks():
-        control_status.recent_statuses(chunk, today, evaluated)
-        matrix_rows(chunk, today)  # built from the statuses just kept
+        control_status.recent_statuses(chunk, today, evaluated, ahead=AHEAD_SECONDS)
+        matrix_rows(chunk, today, ahead=AHEAD_SECONDS)  # built from the statuses just kept
+        kept_summaries(chunk, today, ahead=AHEAD_SECONDS)
     forget_expired()
     return f"evaluated {_plural(len(evaluated), 'school', 'schools')}"
 

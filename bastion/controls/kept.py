@@ -37,10 +37,13 @@ def reuse_parts(
     today: dt.date,
     parts: dict[str, Callable[[list], dict[int, object]]],
     evaluated: set[int] | None = None,
+    ahead: float = 0,
 ) -> dict[int, dict[str, object]]:
     """{school id: {part: answer}}. `parts[part](stale)` answers one part, in one go, for the
     schools where it is stale ({id: answer}). The ids of the schools where anything was
-    computed are added to `evaluated`.
+    computed are added to `evaluated`. With `ahead` (seconds), a part that would pass its
+    quarter hour within that time counts as stale already (the refresh job's margin, so that
+    pages do not meet it expired).
 
     Two queries when every part is kept, one more otherwise, whatever the number of schools.
     """
@@ -48,7 +51,7 @@ def reuse_parts(
     current = revisions(schools)
     keys = {s.pk: f"{name}:v{CACHE_VERSION}:{s.pk}:{today}" for s in schools}
     now = timezone.now()
-    oldest = now.timestamp() - REUSE_SECONDS
+    oldest = now.timestamp() - REUSE_SECONDS + ahead
     rows = dict(
         KeptEvaluation.objects.filter(key__in=keys.values(), expires_at__gt=now).values_list(
             "key", "value"
@@ -97,9 +100,11 @@ def reuse_parts(
     return found
 
 
-def reuse_each(name: str, schools: Sequence, today: dt.date, compute) -> dict[int, object]:
+def reuse_each(
+    name: str, schools: Sequence, today: dt.date, compute, ahead: float = 0
+) -> dict[int, object]:
     """`reuse_parts` with one part: {school id: answer}."""
-    found = reuse_parts(name, schools, today, {"answer": compute})
+    found = reuse_parts(name, schools, today, {"answer": compute}, ahead=ahead)
     return {pk: parts["answer"] for pk, parts in found.items()}
 
 

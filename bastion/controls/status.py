@@ -229,12 +229,13 @@ def statuses(
 
 
 def recent_statuses(
-    schools: Sequence, today: dt.date, evaluated: set[int] | None = None
+    schools: Sequence, today: dt.date, evaluated: set[int] | None = None, ahead: float = 0
 ) -> dict[int, dict[str, ControlStatus]]:
     """`statuses()` of every control, each computed part kept for reuse until something it
     read is written at that school, the day changes, or a quarter of an hour passes
     (bastion.controls.kept): after a change to one register, only the parts that read it are
-    evaluated again. The ids of the schools where anything was evaluated join `evaluated`."""
+    evaluated again. The ids of the schools where anything was evaluated join `evaluated`;
+    `ahead` is the refresh job's margin (`reuse_parts`)."""
     schools = list(schools)
     codes = list(ROWS)
     parts = {"plans": lambda stale: plans(stale, today, codes)}
@@ -242,7 +243,7 @@ def recent_statuses(
         for part in registry.COMPUTED.get(code, []):
             parts[part.key] = partial(_evaluate_part, part, today)
     with registry.evaluation_pass():
-        kept = reuse_parts("statuses", schools, today, parts, evaluated)
+        kept = reuse_parts("statuses", schools, today, parts, evaluated, ahead)
     planned = {pk: found["plans"] for pk, found in kept.items()}
     computed = {
         code: {

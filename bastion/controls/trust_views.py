@@ -49,7 +49,7 @@ def trust_matrix(request, trust):
     return render(request, "controls/trust_matrix.html", context)
 
 
-def matrix_rows(schools, today) -> dict[int, dict]:
+def matrix_rows(schools, today, ahead: float = 0) -> dict[int, dict]:
     """Each school's row of the matrix, small and plain (text and HTML), kept for reuse
     until something its controls read is written at that school: a change at one school
     evaluates what the change can affect there, and builds that school's row again."""
@@ -58,7 +58,7 @@ def matrix_rows(schools, today) -> dict[int, dict]:
         found = control_status.recent_statuses(stale, today)
         return {s.pk: _row(s, found[s.pk]) for s in stale}
 
-    return reuse_each("matrix-row", schools, today, build)
+    return reuse_each("matrix-row", schools, today, build, ahead)
 
 
 def _row(school, controls) -> dict:

@@ -91,3 +91,13 @@ def test_the_later_registers_are_filled_for_every_school():
     assert Signature.objects.filter(school=school).count() == counts["signatures"]
     assert Statement.objects.filter(school=school).exists()
     assert StatusSnapshot.objects.filter(school=school).exists()
+
+
+def test_every_register_of_every_school_has_a_revision_as_after_a_term_of_use():
+    from bastion.core.revisions import revisions
+
+    counts = generate("tiny")
+    school = School.objects.get()
+    found = revisions([school])[school.pk]
+    assert {"school", "people", "equipment", "agreements", "controls"} <= set(found)
+    assert counts["revisions"] == len(found)

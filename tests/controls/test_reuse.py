@@ -255,10 +255,10 @@ def test_the_refresh_job_evaluates_the_stale_schools_ahead_of_the_pages(
     _reused([school, other_school])
     matrix_rows([school, other_school], timezone.localdate())
     assert counted == []
-    assert KeptEvaluation.objects.count() == 4  # statuses and matrix row, per school
+    assert KeptEvaluation.objects.count() == 6  # statuses, matrix row, agreement counts
     KeptEvaluation.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert controls_refresh() == "evaluated 2 schools"
-    assert KeptEvaluation.objects.count() == 4
+    assert KeptEvaluation.objects.count() == 6
 
 
 def test_the_trust_matrix_after_a_change_at_one_school_evaluates_that_school_alone(
@@ -357,3 +357,31 @@ def test_a_failing_refresh_is_logged_and_the_response_is_unharmed(
     assert response.status_code == 302
     assert Location.objects.filter(school=school, name="Server cupboard").exists()
     assert "Could not bring what is kept up to date" in caplog.text
+
+
+def test_the_refresh_job_renews_what_is_kept_before_the_pages_would_meet_it_expired(
+    school, counted, monkeypatch
+):
+    from bastion.controls.jobs import AHEAD_SECONDS
+
+    start = timezone.now()
+    assert controls_refresh() == "evaluated 1 school"
+    near = start + dt.timedelta(seconds=REUSE_SECONDS - AHEAD_SECONDS + 60)
+    monkeypatch.setattr(timezone, "now", lambda: near)
+    _reused([school])  # a page: still within its quarter hour, kept
+    assert controls_refresh() == "evaluated 1 school"  # within the job's margin: renewed
+    counted.clear()
+    monkeypatch.setattr(timezone, "now", lambda: start + dt.timedelta(seconds=REUSE_SECONDS + 60))
+    _reused([school])  # past the first evaluation's quarter hour: the renewed one serves
+    assert counted == []
+
+
+def test_the_refresh_job_keeps_the_agreement_counts_ready(school, monkeypatch):
+    from bastion.agreements import coverage
+
+    controls_refresh()
+    counted = []
+    real = coverage.summary
+    monkeypatch.setattr(coverage, "summary", lambda *a, **k: counted.append(1) or real(*a, **k))
+    coverage.kept_summary(school, timezone.localdate())
+    assert counted == []
