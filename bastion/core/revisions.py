@@ -171,7 +171,7 @@ def moved(school, actor) -> None:
         ids = []
     _state.schools = ids
     _move(ids)
-    transaction.on_commit(partial(_move_after, ids))
+    transaction.on_commit(partial(_move_after, ids), robust=True)
 
 
 def _move_after(ids: list[int]) -> None:
