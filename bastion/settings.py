@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "bastion.filtering",
     "bastion.controls",
     "bastion.policy",
+    "bastion.backups",
 ]
 
 MIDDLEWARE = [
@@ -288,6 +289,15 @@ BASTION_INVITATION_DAYS = envint("BASTION_INVITATION_DAYS", 7)
 BASTION_OUTBOX_MAX_ATTEMPTS = envint("BASTION_OUTBOX_MAX_ATTEMPTS", 12)
 # Fernet key(s) for files encrypted at rest; derived from SECRET_KEY when empty.
 BASTION_FILE_KEY = os.getenv("BASTION_FILE_KEY", "")
+
+# Backups (bastion/backups): the passphrase that encrypts them, never the SECRET_KEY, kept away
+# from the server (losing it loses every backup); or a file that holds it. No key: no backups.
+BASTION_BACKUP_KEY = os.getenv("BASTION_BACKUP_KEY", "")
+BASTION_BACKUP_KEY_FILE = os.getenv("BASTION_BACKUP_KEY_FILE", "")
+BASTION_BACKUP_DIR = Path(os.getenv("BASTION_BACKUP_DIR", BASE_DIR / "var" / "backups"))
+BASTION_BACKUP_EVERY_HOURS = envint("BASTION_BACKUP_EVERY_HOURS", 24)
+BASTION_BACKUP_KEEP = envint("BASTION_BACKUP_KEEP", 14)
+BASTION_RESTORE_TEST_DAYS = envint("BASTION_RESTORE_TEST_DAYS", 7)
 
 LOGGING = {
     "version": 1,

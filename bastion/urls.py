@@ -24,4 +24,5 @@ urlpatterns = [
     path("s/<slug:school>/", include("bastion.controls.urls")),
     path("s/<slug:school>/", include("bastion.policy.urls")),
     path("trust/<slug:trust>/", include("bastion.controls.trust_urls")),
+    path("", include("bastion.backups.urls")),
 ]

@@ -52,7 +52,8 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
-def _digest(event: AuditEvent) -> str:
+def digest(event: AuditEvent) -> str:
+    """The hash an event must carry: its content and the hash of the event before it."""
     at = event.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
     payload = {
         "at": at,
@@ -127,7 +128,7 @@ def record(
             ip=client_ip(request),
             prev_hash=head.last_hash,
         )
-        event.hash = _digest(event)
+        event.hash = digest(event)
         event.save()
         head.last_hash = event.hash
         head.count += 1
@@ -144,11 +145,12 @@ class Verdict:
     first_bad_id: int | None = None
 
 
-def verify() -> Verdict:
+def verify(using: str = "default") -> Verdict:
     """Walk the whole chain in order; name the first entry that does not fit."""
     prev = GENESIS
     checked = 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+    events = AuditEvent.objects.using(using).order_by("id")
+    for event in events.iterator(chunk_size=2000):
         if event.prev_hash != prev:
             return Verdict(
                 False,
@@ -156,11 +158,12 @@ def verify() -> Verdict:
                 f"entry {event.id}: the entry before it was altered or removed",
                 event.id,
             )
-        if _digest(event) != event.hash:
+        if digest(event) != event.hash:
             return Verdict(False, checked, f"entry {event.id}: its content was altered", event.id)
         prev = event.hash
         checked += 1
-    head = AuditHead.objects.filter(pk=1).first() or AuditHead(last_hash=GENESIS, count=0)
+    head = AuditHead.objects.using(using).filter(pk=1).first()
+    head = head or AuditHead(last_hash=GENESIS, count=0)
     if head.last_hash != prev or head.count != checked:
         return Verdict(
             False,

@@ -101,6 +101,8 @@ PEOPLE = [
     ),
 ]
 TRUST_ADMIN = ("trust@harbour.example.org", "Morgan", "Ellis")
+# Whoever runs the installation (a trust's IT or a regional provider): Bastion's own backups.
+OPERATOR = ("ops@harbour.example.org", "Robin", "Achebe")
 
 
 @transaction.atomic
@@ -140,4 +142,10 @@ def seed_demo() -> list[tuple[str, str]]:
     email, first, last = TRUST_ADMIN
     TrustAdmin.objects.get_or_create(user=person(email, first, last), trust=trust)
     logins.append((email, f"{trust.name}: trust admin (all schools)"))
+    email, first, last = OPERATOR
+    operator = person(email, first, last)
+    if not operator.is_superuser:
+        operator.is_superuser = True
+        operator.save(update_fields=["is_superuser"])
+    logins.append((email, "the installation's operator (Bastion's own backups)"))
     return logins

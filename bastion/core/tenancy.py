@@ -18,8 +18,13 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 
 from bastion.accounts import idle
-from bastion.core.models import PRIVILEGED_ROLES, Membership, School, TrustAdmin
+from bastion.core.models import PRIVILEGED_ROLES, Membership, School, Trust, TrustAdmin
 from bastion.core.permissions import allowed
+
+MFA_NEEDED = (
+    "Your role needs two-factor authentication. Set up an authenticator app or a passkey to "
+    "continue."
+)
 
 
 @dataclass
@@ -122,3 +127,52 @@ def get_for_school[M: Model](queryset: QuerySet[M] | type[M], school: School, **
         return qs.get(school=school, **lookup)
     except (qs.model.DoesNotExist, ValueError, TypeError):
         raise Http404("Not found.") from None
+
+
+def trust_view(*, methods: tuple[str, ...] = ("GET", "HEAD")):
+    """Decorate a view taking `trust` (a slug) for the trust's central team: anyone else gets
+    404, as if the trust did not exist; the view receives the Trust as `request.trust`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, trust: str, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            found = Trust.objects.filter(slug=trust, admins__user=request.user).first()
+            if found is None:
+                raise Http404("No such trust.")
+            if request.method not in methods:
+                return HttpResponseNotAllowed(methods)
+            if not user_has_mfa(request.user):
+                messages.warning(request, MFA_NEEDED)
+                return redirect("mfa_index")
+            request.trust = found
+            return view(request, *args, **kwargs)
+
+        wrapper.trust_view = True
+        return wrapper
+
+    return decorator
+
+
+def operator_view(*, methods: tuple[str, ...] = ("GET", "HEAD")):
+    """Decorate a view of the installation's operator (a superuser): anyone else gets 404."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (request.user.is_active and request.user.is_superuser):
+                raise Http404("No such page.")
+            if request.method not in methods:
+                return HttpResponseNotAllowed(methods)
+            if not user_has_mfa(request.user):
+                messages.warning(request, MFA_NEEDED)
+                return redirect("mfa_index")
+            return view(request, *args, **kwargs)
+
+        wrapper.operator_view = True
+        return wrapper
+
+    return decorator

@@ -16,25 +16,38 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 
-@cache
-def _fernet() -> MultiFernet:
+def file_keys() -> list[str]:
+    """This server's file keys, the one that encrypts first (a backup carries them, so that the
+    files it holds can be read back wherever it is restored: bastion.backups)."""
     keys = [k.strip() for k in settings.BASTION_FILE_KEY.split(",") if k.strip()]
     if not keys:
         derived = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=b"bastion", info=b"bastion-files"
         ).derive(settings.SECRET_KEY.encode())
         keys = [base64.urlsafe_b64encode(derived).decode()]
+    return keys
+
+
+def ring(keys: list[str]) -> MultiFernet:
+    """A Fernet ring of these keys: the first encrypts, all decrypt."""
     return MultiFernet([Fernet(k) for k in keys])
+
+
+@cache
+def _fernet() -> MultiFernet:
+    return ring(file_keys())
 
 
 def encrypt(data: bytes) -> bytes:
     return _fernet().encrypt(data)
 
 
-def decrypt(token: bytes) -> bytes:
-    """The original bytes; raises ValueError when the token was altered or the key is wrong."""
+def decrypt(token: bytes, keys: MultiFernet | None = None) -> bytes:
+    """The original bytes; raises ValueError when the token was altered or the key is wrong.
+
+    `keys`: another ring than this server's (a backup's own file keys)."""
     try:
-        return _fernet().decrypt(bytes(token))
+        return (keys or _fernet()).decrypt(bytes(token))
     except InvalidToken:
         raise ValueError(
             "the file cannot be decrypted: altered, or encrypted with another key"

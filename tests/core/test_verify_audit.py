@@ -80,7 +80,7 @@ def test_recomputing_an_altered_entrys_hash_is_caught_at_the_next_entry(chain):
     _sql(
         "UPDATE core_auditevent SET actor_label = %s, hash = %s WHERE id = %s",
         event.actor_label,
-        audit._digest(event),
+        audit.digest(event),
         chain[1],
     )
     assert f"entry {chain[2]}: the entry before it was altered or removed" in _tampered()

@@ -44,6 +44,6 @@ class Command(BaseCommand):
         for email, what in logins:
             self.stdout.write(f"  {email:34} {what}")
         self.stdout.write(
-            "\nThe SIRO, DPO, IT lead and trust admin are asked to set up two-factor "
+            "\nThe SIRO, DPO, IT lead, trust admin and operator are asked to set up two-factor "
             "authentication (an authenticator app or a passkey) the first time they sign in.\n"
         )
