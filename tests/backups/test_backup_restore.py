@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
+from django.db import connections, models
 
 from bastion.backups import dump, load
 from bastion.backups.scratch import scratch_database
+from bastion.backups.tables import ENCRYPTED, SKIPPED
 from bastion.core import audit, files
 from bastion.core.models import AuditEvent, StoredFile
 from tests.backups.conftest import KEY, PDF
@@ -189,3 +191,13 @@ def test_the_commands_back_up_and_restore_into_a_new_database_on_a_fresh_machine
     )
     assert again.returncode != 0
     assert "not empty" in again.stderr
+
+
+def test_every_binary_column_is_known_to_be_encrypted_or_left_out():
+    found = {
+        (model._meta.label_lower, field.name)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.BinaryField) and model._meta.label_lower not in SKIPPED
+    }
+    assert found == {(label, name) for label, names in ENCRYPTED.items() for name in names}
