@@ -43,10 +43,15 @@ migrate: setup
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
+# Links in mail (invitations, signing links) and passkeys use SITE_URL: it follows HOST and PORT
+# unless it is set.
+SITE_URL ?= http://$(HOST):$(PORT)
+
 run: demo
-	@echo "Bastion is at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	@echo "Bastion is at $(SITE_URL)/ (Ctrl-C stops it)"
 	@# The scheduler (mail, reminders, large imports) runs beside the server and stops with it.
-	@$(BIN)/python manage.py run_schedule --loop 15 & worker=$$!; \
+	@export SITE_URL="$(SITE_URL)"; \
+		$(BIN)/python manage.py run_schedule --loop 15 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
