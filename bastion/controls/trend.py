@@ -34,9 +34,13 @@ class Week:
         return f"{self.start.day} {self.start:%b}"
 
 
-def weekly(school, today: dt.date, weeks: int = WEEKS) -> list[Week]:
+def weekly(
+    school, today: dt.date, weeks: int = WEEKS, now: dict[str, int] | None = None
+) -> list[Week]:
     """Controls met and applicable on the last recorded day of each of the last `weeks` weeks
-    (oldest first); one query."""
+    (oldest first); one query. `now`, the statuses' counts as the page shows them
+    (bastion.controls.status.counts), stands for this week: the chart and the page's figures
+    then never disagree about today."""
     first = today - dt.timedelta(days=today.weekday()) - dt.timedelta(weeks=weeks - 1)
     rows = (
         StatusSnapshot.objects.filter(school=school, day__gte=first, day__lte=today)
@@ -51,6 +55,13 @@ def weekly(school, today: dt.date, weeks: int = WEEKS) -> list[Week]:
     for row in rows:
         monday = row["day"] - dt.timedelta(days=row["day"].weekday())
         by_week[monday] = row  # ordered by day: the week's last day wins
+    if now is not None:
+        applicable = sum(now.values()) - now[NOT_APPLICABLE]
+        by_week[first + dt.timedelta(weeks=weeks - 1)] = {
+            "day": today,
+            "met": now[MET],
+            "applicable": applicable,
+        }
     result = []
     for i in range(weeks):
         monday = first + dt.timedelta(weeks=i)

@@ -35,12 +35,13 @@ def dashboard(request):
     school = request.school
     today = timezone.localdate()
     controls = list(control_status.recent_statuses([school], today)[school.pk].values())
+    counts = control_status.counts(controls)
     context = {
         "school": school,
         "controls": controls,
-        "counts": control_status.counts(controls),
+        "counts": counts,
         "urgent": control_status.urgent_actions(controls, URGENT),
-        "chart": trend.chart(trend.weekly(school, today), len(ROWS)),
+        "chart": trend.chart(trend.weekly(school, today, now=counts), len(ROWS)),
         "clocks": open_clocks(school),
     }
     return render(request, "controls/dashboard.html", context)
