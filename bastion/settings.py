@@ -59,6 +59,15 @@ if envbool("TRUST_PROXY_HEADERS", False):
     # Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# How many reverse proxies of ours stand in front of Bastion, each appending the address it was
+# reached from to X-Forwarded-For (nginx: $proxy_add_x_forwarded_for). The client is the entry
+# that many places from the right; 0 ignores the header. Set wrong, everyone behind the proxy
+# shares its address, and one stranger's failed sign-ins lock out every school. The sign-in
+# throttle, the signing links' throttle and the audit trail all read it (bastion/core/clients.py).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is a number of proxies: 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # allauth's own reading agrees with Bastion's
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -1,12 +1,13 @@
 """Rate limits of the public signing pages, kept in the shared cache (as sign-in's are), so
-they hold across app processes. Per client address: a few wrong links, more page views (a
-school's parents may share one address at a parents' evening)."""
+they hold across app processes. Per client address, read through the trusted proxies
+(bastion.core.clients), so parents behind the school's reverse proxy are not one address: a few
+wrong links, more page views (a school's parents may share one address at a parents' evening)."""
 
 from __future__ import annotations
 
 from django.core.cache import cache
 
-from bastion.core import audit
+from bastion.core import audit, clients
 
 WINDOW_SECONDS = 10 * 60
 MAX_FAILURES = 10  # unknown links per address per window
@@ -14,7 +15,7 @@ MAX_REQUESTS = 60  # signing page views and submissions per address per window
 
 
 def _key(kind: str, request) -> str:
-    return f"agreements:sign:{kind}:{audit.client_ip(request) or 'unknown'}"
+    return f"agreements:sign:{kind}:{clients.client_ip(request) or 'unknown'}"
 
 
 def _count(kind: str, request) -> int:

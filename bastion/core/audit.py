@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import ipaddress
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from bastion.core import revisions
+from bastion.core import clients, revisions
 from bastion.core.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -73,16 +72,9 @@ def digest(event: AuditEvent) -> str:
 
 
 def client_ip(request) -> str | None:
-    """The client's address in the form the database stores it (so the hash still matches)."""
-    if request is None:
-        return None
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "")
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return str(address)
+    """The client's address in the form the database stores it (so the hash still matches),
+    read through the trusted proxies as everywhere else (bastion.core.clients)."""
+    return clients.client_ip(request)
 
 
 def _head() -> AuditHead:

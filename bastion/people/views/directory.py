@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from bastion.core import audit
 from bastion.core.tenancy import get_for_school, school_view
 from bastion.people import scr, services
 from bastion.people.forms import FilterForm, LeaveForm, PersonForm
@@ -71,6 +72,8 @@ def person_detail(request, pk):
     person = get_for_school(Person, school, pk=pk)
     links = ParentLink.objects.filter(school=school).select_related("parent", "child")
     links = links.filter(Q(child=person) | Q(parent=person))
+    # A person's record (a pupil's too) is personal data: each view of it is in the audit trail.
+    audit.record("person.viewed", actor=request.user, school=school, obj=person, request=request)
     context = {"school": school, "person": person, "links": links, "in_scope": scr.in_scope(person)}
     return render(request, "people/person_detail.html", context)
 

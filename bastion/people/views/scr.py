@@ -145,6 +145,15 @@ def scr_report(request):
     years = scr.recheck_years(school)
     people, cutoff = scr_people(school, status, kind, query, years=years)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One event per view of the record, whatever the number of rows (as the breach log's).
+    audit.record(
+        "scr.report_viewed",
+        actor=request.user,
+        school=school,
+        request=request,
+        object_repr=f"Single Central Record of {school.name}",
+        changes={"filters": describe(status, kind, query), "page": page.number},
+    )
     return render(
         request,
         "people/scr_report.html",
@@ -162,6 +171,16 @@ def scr_report(request):
             "person_url": reverse("scr-report", kwargs={"school": school.slug}),
         },
     )
+
+
+def describe(status: str, kind: str, query: str) -> str:
+    """The report's filters in words, for the audit trail."""
+    parts = [dict(STATUSES)[status]]
+    if kind:
+        parts.append(f"kind: {dict(SCR_KINDS)[kind].lower()}")
+    if query:
+        parts.append(f"name: {query}")
+    return "; ".join(parts)
 
 
 def _scr_person(school, pk) -> Person:
