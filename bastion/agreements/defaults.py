@@ -47,7 +47,7 @@ _ADULT_COMMON = """\
 - I report **at once** any incident where data may have been put at risk: a lost or stolen
   device or flash drive, a password someone else may know, an e-mail sent to the wrong person.
   I report it in Bastion ("Report an incident") or tell the Data Protection Officer or the
-  Head Teacher (the Senior Information Risk Officer) straight away, so they can act in time.
+  Head Teacher (the Senior Information Risk Owner) straight away, so they can act in time.
 - I report anything online that worries me about a child's safety to the Designated
   Safeguarding Lead.
 

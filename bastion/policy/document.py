@@ -55,7 +55,7 @@ class Document:
             ("Policy review date", self.review_date),
             ("Date of next review", self.next_review_date),
             ("Who reviewed this policy?", self.reviewed_by),
-            ("Senior Information Risk Officer (SIRO)", self.siro),
+            ("Senior Information Risk Owner (SIRO)", self.siro),
             ("Data Protection Officer (DPO)", self.dpo),
         ]
 

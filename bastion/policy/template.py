@@ -41,7 +41,7 @@ STRATEGIC = DefaultSection(
         Default(
             "siro",
             "P1",
-            "The Head Teacher, {{ siro_name }}, is the Senior Information Risk Officer (SIRO).",
+            "The Head Teacher, {{ siro_name }}, is the Senior Information Risk Owner (SIRO).",
         ),
         Default(
             "dpo",

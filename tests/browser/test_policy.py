@@ -30,7 +30,7 @@ def test_the_siro_edits_reviews_signs_off_and_compares_the_policy(page, siro, dp
     _go(page, lambda: page.get_by_role("link", name="Policy", exact=True).click())
     main = page.locator("main")
     assert (
-        "The Head Teacher, Hana Siro, is the Senior Information Risk Officer" in main.inner_text()
+        "The Head Teacher, Hana Siro, is the Senior Information Risk Owner" in main.inner_text()
     )
 
     # Reword a statement; an unknown fact is refused first, with the typing kept.

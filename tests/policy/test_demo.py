@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 COMMITMENTS = [
     "Ashmole Primary",
     "Keith Bridges",  # the DPO, and who reviewed the policy
-    "The Head Teacher, Amelia Hart, is the Senior Information Risk Officer (SIRO)",
+    "The Head Teacher, Amelia Hart, is the Senior Information Risk Owner (SIRO)",
     "Data Protection Officer (DPO), with responsibility for data protection compliance",
     "must not be held by the same person",
     "key contacts for key school information",

@@ -49,7 +49,7 @@ def test_markdown_has_the_header_sections_and_not_applicable_statements(doc):
     text = formats.to_markdown(doc)
     assert text.startswith("# E-Security Policy\n")
     assert "| Name of school | Ashmole Primary |" in text
-    assert "| Senior Information Risk Officer (SIRO) | Hana Siro |" in text
+    assert "| Senior Information Risk Owner (SIRO) | Hana Siro |" in text
     assert "## Strategic and operational practices\n\nAt this school:\n\n- This policy" in text
     assert "## Not applicable at this school" in text
     na = text.split("## Not applicable at this school")[1]
@@ -96,7 +96,7 @@ def test_the_command_prints_markdown_to_standard_output(school, siro, policy):
     out = StringIO()
     call_command("render_policy", "--school", school.slug, stdout=out)
     assert out.getvalue().startswith("# E-Security Policy\n")
-    assert "The Head Teacher, Hana Siro, is the Senior Information Risk Officer" in out.getvalue()
+    assert "The Head Teacher, Hana Siro, is the Senior Information Risk Owner" in out.getvalue()
 
 
 @pytest.mark.parametrize("fmt", ["md", "html", "pdf", "docx"])
@@ -136,3 +136,36 @@ def test_the_command_creates_the_policy_from_the_template_when_there_is_none(sch
     call_command("render_policy", "--school", school.slug, stdout=out)
     assert Statement.objects.filter(school=school).exists()
     assert "Paper based sensitive information is shredded" in out.getvalue()
+
+
+def test_the_siro_has_one_title_everywhere():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "bastion"
+    found = [
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.suffix in {".py", ".html", ".txt", ".md"}
+        and "migrations" not in path.parts
+        and "Senior Information Risk Officer" in path.read_text(errors="ignore")
+    ]
+    assert found == []
+
+
+def test_statements_with_the_old_title_are_corrected_by_the_migration(school, siro):
+    import importlib
+
+    from django.apps import apps
+
+    from bastion.policy.models import Statement
+    from bastion.policy.services import policy_for
+
+    policy_for(school)
+    statement = Statement.objects.filter(section__policy__school=school).first()
+    Statement.objects.filter(pk=statement.pk).update(
+        text="Our head is the Senior Information Risk Officer (SIRO)."
+    )
+    migration = importlib.import_module("bastion.policy.migrations.0002_siro_is_the_risk_owner")
+    migration.forwards(apps, None)
+    statement.refresh_from_db()
+    assert statement.text == "Our head is the Senior Information Risk Owner (SIRO)."

@@ -36,7 +36,7 @@ def test_another_schools_member_gets_404(client_for, outsider, school):
 
 def test_the_page_shows_the_header_and_live_facts(client_for, governor, siro, dpo, school):
     page = client_for(governor).get(f"/s/{school.slug}/policy/").content.decode()
-    assert "The Head Teacher, Hana Siro, is the Senior Information Risk Officer (SIRO)." in page
+    assert "The Head Teacher, Hana Siro, is the Senior Information Risk Owner (SIRO)." in page
     assert '<dd class="govuk-summary-list__value">Dev Dpo</dd>' in page
 
 
