@@ -29,9 +29,7 @@ def test_the_siro_edits_reviews_signs_off_and_compares_the_policy(page, siro, dp
     _go(page, lambda: page.goto(f"/s/{school.slug}/"))
     _go(page, lambda: page.get_by_role("link", name="Policy", exact=True).click())
     main = page.locator("main")
-    assert (
-        "The Head Teacher, Hana Siro, is the Senior Information Risk Owner" in main.inner_text()
-    )
+    assert "The Head Teacher, Hana Siro, is the Senior Information Risk Owner" in main.inner_text()
 
     # Reword a statement; an unknown fact is refused first, with the typing kept.
     _go(
