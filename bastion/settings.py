@@ -104,8 +104,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "bastion.accounts.middleware.NoStoreMiddleware",
     "bastion.accounts.middleware.IdleLockMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "bastion.accounts.middleware.MFAEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -307,6 +309,8 @@ BASTION_BACKUP_DIR = Path(os.getenv("BASTION_BACKUP_DIR", BASE_DIR / "var" / "ba
 BASTION_BACKUP_EVERY_HOURS = envint("BASTION_BACKUP_EVERY_HOURS", 24)
 BASTION_BACKUP_KEEP = envint("BASTION_BACKUP_KEEP", 14)
 BASTION_RESTORE_TEST_DAYS = envint("BASTION_RESTORE_TEST_DAYS", 7)
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "bastion.lib.reports.ExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,

@@ -5,11 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from bastion.accounts import idle
+from bastion.core.tenancy import MFA_NEEDED, mfa_missing
 
 # A form sent from a locked session is answered by process_view, after CsrfViewMiddleware has
 # checked it: only a genuine form of ours is kept and offered to be sent again.
@@ -69,3 +71,41 @@ class IdleLockMiddleware:
         if wants_json(request):
             return JsonResponse({"locked": True, "unlock_url": unlock}, status=401)
         return redirect(f"{unlock}?{urlencode({'next': request.get_full_path()})}")
+
+
+class MFAEnrolmentMiddleware:
+    """Every page, in one place: a user whose role needs two-factor authentication (the
+    operator, a trust admin, a school's SIRO, DPO or IT lead) reaches nothing but the account
+    pages (sign-in, sign-out, setting up MFA, the password) until they have set it up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.exempt = (settings.STATIC_URL, "/accounts/", "/sign/")
+
+    def __call__(self, request):
+        if (
+            request.user.is_authenticated
+            and not request.path.startswith(self.exempt)
+            and mfa_missing(request)
+        ):
+            messages.warning(request, MFA_NEEDED)
+            if wants_json(request):
+                return JsonResponse({"mfa_needed": True, "url": reverse("mfa_index")}, status=403)
+            return redirect("mfa_index")
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """A signed-in page is never kept by the browser: on a shared staffroom computer the back
+    button after sign-out must not show the Single Central Record again."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Asked before the view runs: the page that signs someone out was theirs too.
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in:
+            response["Cache-Control"] = "no-store"
+        return response

@@ -12,7 +12,7 @@ from bastion.controls.models import Attestation
 from bastion.controls.registry import ATTENTION, MET, NOT_APPLICABLE, OVERDUE
 from bastion.incidents.log import Term
 from bastion.incidents.models import ICO_HOURS, Incident, clock_running_q
-from bastion.lib.exports import latin1
+from bastion.lib.exports import latin1, lock_pdf
 
 
 def term_figures(school, term: Term, now: dt.datetime) -> dict:
@@ -31,7 +31,6 @@ def governors_report(
 ) -> bytes:
     """The report's PDF bytes for `controls` (from status.statuses) of `school`."""
     from fpdf import FPDF
-    from fpdf.enums import EncryptionMethod
 
     term = Term.of(today)
     attestations = (
@@ -48,12 +47,7 @@ def governors_report(
     pdf.set_auto_page_break(auto=True, margin=14)
     pdf.set_title(latin1(f"Governors' report: {school.name}, {term.label}"))
     pdf.set_creator("Bastion")
-    if password:
-        pdf.set_encryption(
-            owner_password=password,
-            user_password=password,
-            encryption_method=EncryptionMethod.AES_256,
-        )
+    lock_pdf(pdf, password)
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
 

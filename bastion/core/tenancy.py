@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 
@@ -37,10 +38,6 @@ class Access:
     def can(self, action: str) -> bool:
         return allowed(self.roles, action, trust_admin=self.trust_admin)
 
-    @property
-    def requires_mfa(self) -> bool:
-        return self.trust_admin or bool(self.roles & PRIVILEGED_ROLES)
-
 
 def access_for(user, school: School | str) -> Access | None:
     """The user's access to a school (given as object or slug), or None when they have none."""
@@ -62,19 +59,47 @@ def access_for(user, school: School | str) -> Access | None:
     return Access(school=school, membership=membership, trust_admin=trust_admin, roles=roles)
 
 
-def user_has_mfa(user) -> bool:
+def mfa_missing(request) -> bool:
+    """Whether the signed-in user holds a role that needs MFA and has not set it up.
+
+    The roles: the operator (a superuser), a trust admin, or the SIRO, DPO or IT lead of any
+    school they are an active member of. A session signed in with a second factor has one;
+    otherwise one query answers both questions.
+    """
+    from allauth.account.authentication import get_authentication_records
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(
-        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
-    ).exists()
+    user = request.user
+    if any(r.get("method") == "mfa" for r in get_authentication_records(request, user)):
+        return False
+    roles = [Q(**{Membership.ROLE_FIELDS[role]: True}) for role in sorted(PRIVILEGED_ROLES)]
+    privileged = Membership.objects.filter(
+        Q(*roles, _connector=Q.OR), user=OuterRef("pk"), active=True
+    )
+    enrolled = Authenticator.objects.filter(
+        user=OuterRef("pk"), type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    )
+    found = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            needs=Exists(privileged) | Exists(TrustAdmin.objects.filter(user=OuterRef("pk"))),
+            has=Exists(enrolled),
+        )
+        .values_list("needs", "has")
+        .first()
+    )
+    if found is None:
+        return False
+    needs, has = found
+    return (user.is_superuser or needs) and not has
 
 
 def school_view(action: str = "school.view", *, methods: tuple[str, ...] | None = None):
     """Decorate a view taking `school` (a slug): resolve it, check the role, or 404/403.
 
-    Privileged roles (SIRO, DPO, IT lead, trust admin) are sent to enrol MFA first, and anyone
-    whose Bastion password is older than the school allows is sent to change it. `methods`
+    Anyone whose Bastion password is older than the school allows is sent to change it (MFA
+    enrolment is required earlier, for every page, by MFAEnrolmentMiddleware). `methods`
     (e.g. ("POST",)) refuses other methods with 405, after the school check: put school_view
     outermost (or use this) so another school's URL is a 404 whatever the method.
     """
@@ -87,13 +112,6 @@ def school_view(action: str = "school.view", *, methods: tuple[str, ...] | None 
             access = access_for(request.user, school)
             if access is None:
                 raise Http404("No such school.")
-            if access.requires_mfa and not user_has_mfa(request.user):
-                messages.warning(
-                    request,
-                    "Your role in this school needs two-factor authentication. "
-                    "Set up an authenticator app or a passkey to continue.",
-                )
-                return redirect("mfa_index")
             if request.user.password_expired_for(access.school):
                 messages.warning(
                     request,
@@ -143,9 +161,6 @@ def trust_view(*, methods: tuple[str, ...] = ("GET", "HEAD")):
                 raise Http404("No such trust.")
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
-            if not user_has_mfa(request.user):
-                messages.warning(request, MFA_NEEDED)
-                return redirect("mfa_index")
             request.trust = found
             return view(request, *args, **kwargs)
 
@@ -167,9 +182,6 @@ def operator_view(*, methods: tuple[str, ...] = ("GET", "HEAD")):
                 raise Http404("No such page.")
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
-            if not user_has_mfa(request.user):
-                messages.warning(request, MFA_NEEDED)
-                return redirect("mfa_index")
             return view(request, *args, **kwargs)
 
         wrapper.operator_view = True

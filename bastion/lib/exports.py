@@ -106,7 +106,7 @@ def _protect_office(data: bytes, password: str) -> bytes:
     from msoffcrypto.format.ooxml import OOXMLFile
 
     out = io.BytesIO()
-    OOXMLFile(io.BytesIO(data)).encrypt(password, out)
+    OOXMLFile(io.BytesIO(data)).encrypt(file_password(password), out)
     return out.getvalue()
 
 
@@ -120,20 +120,63 @@ def _pdf_value(value) -> str:
     return str(value)
 
 
+PASSWORD_REFUSED = (
+    "The password cannot contain a tab, a line break, an invisible or direction mark, a "
+    "special space or a character some programs read differently. Use letters, numbers, "
+    "ordinary spaces and punctuation."
+)
+
+
+class FilePasswordRefused(ValueError):
+    """A password no export can be locked with. Its message never holds the password."""
+
+    def __init__(self):
+        super().__init__(PASSWORD_REFUSED)
+
+
+def file_password(password: str) -> str:
+    """The password as both kinds of file will be locked with it, or FilePasswordRefused.
+
+    One rule for PDF and XLSX. A PDF reader prepares a password with SASLprep (RFC 4013) before
+    using it, Excel uses it as typed; so a password is accepted only when SASLprep leaves it as
+    it is (after composing accents, as browsers send them), and both files then open with what
+    was typed. fpdf2 itself refuses what SASLprep forbids (tabs, control characters, bidi
+    marks); that refusal names the password, so it never reaches a message or a log.
+    """
+    from fpdf.encryption import StandardSecurityHandler
+
+    composed = unicodedata.normalize("NFC", password)
+    try:
+        prepared = StandardSecurityHandler.prepare_string(composed)
+    except Exception:
+        raise FilePasswordRefused() from None
+    if prepared != composed.encode("utf-8"):
+        raise FilePasswordRefused()
+    return composed
+
+
+def lock_pdf(pdf, password: str | None) -> None:
+    """Encrypt an FPDF document (AES-256) with `password`, if there is one."""
+    if not password:
+        return
+    from fpdf.enums import EncryptionMethod
+
+    password = file_password(password)
+    pdf.set_encryption(
+        owner_password=password,
+        user_password=password,
+        encryption_method=EncryptionMethod.AES_256,
+    )
+
+
 def pdf_bytes(table: Table, password: str | None = None) -> bytes:
     from fpdf import FPDF
-    from fpdf.enums import EncryptionMethod
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.set_title(latin1(table.title))
     pdf.set_creator("Bastion")
-    if password:
-        pdf.set_encryption(
-            owner_password=password,
-            user_password=password,
-            encryption_method=EncryptionMethod.AES_256,
-        )
+    lock_pdf(pdf, password)
     pdf.add_page()
     pdf.set_font("helvetica", "B", 14)
     pdf.cell(0, 8, latin1(table.title), new_x="LMARGIN", new_y="NEXT")

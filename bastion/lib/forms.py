@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from bastion.lib.exports import FilePasswordRefused, file_password
+
 
 def posted(request):
     """The submitted data for a bound form, or None for a GET.
@@ -13,9 +15,22 @@ def posted(request):
     return request.POST if request.method == "POST" else None
 
 
+class FilePasswordField(forms.CharField):
+    """A password a PDF and a workbook can both be locked with (see exports.file_password)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return file_password(value)
+        except FilePasswordRefused as refused:
+            raise forms.ValidationError(str(refused), code="refused") from None
+
+
 def file_password_field(help_text: str = "") -> forms.CharField:
     """The optional password that encrypts an export (its files may hold personal data)."""
-    return forms.CharField(
+    return FilePasswordField(
         required=False,
         strip=False,
         max_length=128,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils import timezone
 
-from bastion.core.models import PRIVILEGED_ROLES, Membership, School
+from bastion.core.models import Membership, School
 from bastion.notify.jobs import PASSWORD_WARNING_DAYS
 
 
@@ -38,23 +38,6 @@ def tasks_for(user) -> list[Task]:
     memberships = list(Membership.objects.filter(user=user, active=True).select_related("school"))
     tasks = [task for func in PROVIDERS for task in func(user, memberships)]
     return sorted(tasks, key=lambda t: (not t.urgent, t.due or dt.date.max, t.title))
-
-
-@provider
-def mfa_enrolment(user, memberships):
-    from bastion.core.tenancy import user_has_mfa
-
-    privileged = [m for m in memberships if m.roles & PRIVILEGED_ROLES]
-    if (privileged or user.trust_roles.exists()) and not user_has_mfa(user):
-        return [
-            Task(
-                "Set up two-factor authentication: your role needs it before you can open "
-                "your school's pages",
-                reverse("mfa_index"),
-                urgent=True,
-            )
-        ]
-    return []
 
 
 @provider

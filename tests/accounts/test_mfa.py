@@ -15,9 +15,14 @@ from django.test import Client
 from bastion.core.models import AuditEvent
 from tests import tenancy
 from tests.accounts.conftest import confirm_password, sign_in
-from tests.conftest import PASSWORD, totp_code
+from tests.conftest import PASSWORD, make_user, totp_code
 
 SCHOOL_PAGES = tenancy.school_routes()
+# Every page of Bastion but the account pages (signing in and out, setting up MFA) and the
+# public signing links, which need no account.
+GUARDED_PAGES = [
+    r for r in tenancy.routes() if not r.url("ashmole").startswith(("/accounts/", "/sign/"))
+]
 
 
 def _drop_mfa(user):
@@ -62,10 +67,49 @@ def test_a_privileged_role_is_sent_to_set_up_mfa_from_every_school_page_until_it
     assert client.get(f"/s/{school.slug}/").status_code == 200
 
 
+@pytest.fixture
+def incident_due(school, staff):
+    """A report the SIRO must triage: /tasks/ names it, with its ICO deadline."""
+    from tests.incidents.conftest import make_incident
+
+    return make_incident(school, staff)
+
+
+@pytest.mark.parametrize("persona", ["siro", "trust_admin", "operator"])
+def test_my_tasks_before_mfa_every_page_sends_a_privileged_account_to_set_it_up(
+    request, persona, school, trust, incident_due
+):
+    """Issue 15, fault 5: /tasks/ listed incident deadlines to a SIRO who had not enrolled.
+    The rule is now one middleware, so every URL of the project is walked, not each view."""
+    if persona == "operator":
+        user = make_user("opal.ops@harbour.example.org", "Opal", "Ops")
+        user.is_superuser = True
+        user.save(update_fields=["is_superuser"])
+    else:
+        user = _drop_mfa(request.getfixturevalue(persona))
+    client = sign_in(user)
+    answered = []
+    for route in GUARDED_PAGES:
+        url = route.url(school.slug).replace(tenancy.ROW_SLUG, trust.slug)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            if response.status_code != 302 or response.url != "/accounts/2fa/":
+                answered.append(f"{method.upper()} {url} -> {response.status_code}")
+    assert not answered, "answered before MFA was set up:\n" + "\n".join(answered)
+    assert incident_due.reference not in client.get("/tasks/", follow=True).content.decode()
+
+    _activate_totp(client)
+    page = client.get("/tasks/")
+    assert page.status_code == 200
+    if persona == "siro":
+        assert f"Triage {incident_due.reference}" in page.content.decode()
+
+
 @pytest.mark.parametrize("persona", ["staff", "office", "governor"])
 def test_other_roles_are_not_forced_to_set_up_mfa(request, persona, school):
     client = sign_in(request.getfixturevalue(persona))
     assert client.get(f"/s/{school.slug}/").status_code == 200
+    assert client.get("/tasks/").status_code == 200
 
 
 def test_activating_totp_needs_the_code_from_the_app(siro):

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bastion.core.models import School, TrustAdmin
+from bastion.core.models import School
 from tests.conftest import add_member, enrol_totp, make_user
 
-MFA_TASK = "Set up two-factor authentication"
 PASSWORD_TASK = "Change your Bastion password"
 DPO_TASK = "Name a Data Protection Officer for"
 
@@ -26,27 +24,6 @@ def tasks_page(client) -> str:
 def password_age(user, days: int) -> None:
     user.password_changed_at = timezone.now() - dt.timedelta(days=days)
     user.save(update_fields=["password_changed_at"])
-
-
-def test_a_privileged_member_without_two_factor_is_asked_to_set_it_up(school, client_for):
-    it_lead = make_user("ivy.it@ashmole.example.org")
-    add_member(it_lead, school, "it_lead", "staff")
-
-    page = tasks_page(client_for(it_lead))
-
-    assert MFA_TASK in page
-    assert 'href="/accounts/2fa/"' in page
-
-
-def test_a_trust_admin_without_two_factor_is_asked_to_set_it_up(trust, client_for):
-    admin = make_user("tom.trust@harbour.example.org")
-    TrustAdmin.objects.create(user=admin, trust=trust)
-
-    assert MFA_TASK in tasks_page(client_for(admin))
-
-
-def test_a_privileged_member_with_two_factor_is_not_asked_again(dpo, client_for):
-    assert MFA_TASK not in tasks_page(client_for(dpo))
 
 
 def test_a_password_lapsing_within_two_weeks_is_a_task_with_its_due_date(school, staff, client_for):
@@ -146,14 +123,8 @@ def _siro_of(count: int, trust) -> object:
     return user
 
 
-@pytest.mark.parametrize("privileged_without_mfa", [False, True])
-def test_the_page_makes_as_many_queries_for_eight_schools_as_for_one(
-    trust, client_for, privileged_without_mfa
-):
+def test_the_page_makes_as_many_queries_for_eight_schools_as_for_one(trust, client_for):
     one, eight = _siro_of(1, trust), _siro_of(8, trust)
-    if privileged_without_mfa:
-        for user in (one, eight):
-            user.authenticator_set.all().delete()
     clients = {one: client_for(one), eight: client_for(eight)}
     counts = {}
     for user, client in clients.items():
@@ -163,7 +134,6 @@ def test_the_page_makes_as_many_queries_for_eight_schools_as_for_one(
         counts[user] = len(queries)
         assert page.count(DPO_TASK) == (8 if user is eight else 1)
         assert PASSWORD_TASK in page
-        assert (MFA_TASK in page) is privileged_without_mfa
 
     assert counts[one] == counts[eight]
     # Each register adds a provider of one to three queries (eleven registers: 27 queries);

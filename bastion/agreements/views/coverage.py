@@ -135,6 +135,9 @@ def agreement_export(request):
     fmt = form.cleaned_data["format"]
     password = form.cleaned_data["password"] or None
     table, count = evidence.table(school, fmt=fmt)
+    stamp = timezone.localdate().isoformat()
+    response = evidence.response(table, fmt, f"agreements-{school.slug}-{stamp}", password)
+    # Audited once the file is made: a failed export is not an export.
     audit.record(
         "agreement.exported",
         actor=request.user,
@@ -143,8 +146,7 @@ def agreement_export(request):
         object_repr=f"Agreement signatures of {school.name} ({fmt})",
         changes={"format": fmt, "password_protected": bool(password), "rows": count},
     )
-    stamp = timezone.localdate().isoformat()
-    return evidence.response(table, fmt, f"agreements-{school.slug}-{stamp}", password)
+    return response
 
 
 urlpatterns = [

@@ -298,6 +298,9 @@ def disposal_export(request, pk):
     password = form.cleaned_data["password"] or None
     items = list(disposal.batch_items(batch))
     table = evidence_table(school, batch, items, by=request.user)
+    stamp = timezone.localdate().isoformat()
+    response = table_response(table, fmt, f"disposal-{school.slug}-{batch.pk}-{stamp}", password)
+    # Audited once the file is made: a failed export is not an export.
     audit.record(
         "disposal.exported",
         actor=request.user,
@@ -306,8 +309,7 @@ def disposal_export(request, pk):
         request=request,
         changes={"format": fmt, "password_protected": bool(password), "devices": len(items)},
     )
-    stamp = timezone.localdate().isoformat()
-    return table_response(table, fmt, f"disposal-{school.slug}-{batch.pk}-{stamp}", password)
+    return response
 
 
 # Evidence --------------------------------------------------------------------------------------

@@ -104,6 +104,9 @@ def breach_log_export(request):
     fmt = form.cleaned_data["format"]
     password = form.cleaned_data["password"] or None
     table = log.export_table(school, incidents, fmt=fmt, by=request.user, filters=filters)
+    stamp = timezone.localdate().isoformat()
+    response = table_response(table, fmt, f"breach-log-{school.slug}-{stamp}", password)
+    # Audited once the file is made: a failed export is not an export.
     audit.record(
         "incident.log_exported",
         actor=request.user,
@@ -117,8 +120,7 @@ def breach_log_export(request):
             "filters": filters.describe(),
         },
     )
-    stamp = timezone.localdate().isoformat()
-    return table_response(table, fmt, f"breach-log-{school.slug}-{stamp}", password)
+    return response
 
 
 def ico_state(incident, now) -> tuple[str, str]:

@@ -296,6 +296,9 @@ def scr_export(request):
     password = form.cleaned_data["password"] or None
     people, cutoff = scr_people(school)
     table = scr_table(school, people, cutoff, fmt=fmt, by=request.user)
+    stamp = timezone.localdate().isoformat()
+    response = table_response(table, fmt, f"scr-{school.slug}-{stamp}", password)
+    # Audited once the file is made: a failed export is not an export.
     audit.record(
         "scr.exported",
         actor=request.user,
@@ -304,8 +307,7 @@ def scr_export(request):
         object_repr=f"Single Central Record of {school.name} ({fmt})",
         changes={"format": fmt, "password_protected": bool(password), "rows": people.count()},
     )
-    stamp = timezone.localdate().isoformat()
-    return table_response(table, fmt, f"scr-{school.slug}-{stamp}", password)
+    return response
 
 
 CELL = {scr.MISSING: "MISSING", scr.ACTION_NEEDED: "ACTION NEEDED"}
