@@ -26,6 +26,7 @@ from bastion.core.models import (
     Membership,
     School,
 )
+from bastion.lib.db import retry_conflicts
 from bastion.notify.services import mail_queue
 
 User = get_user_model()
@@ -116,6 +117,7 @@ class InvitationUnusable(Exception):
     """The invitation was used, replaced or expired while the invitee was on the page."""
 
 
+@retry_conflicts
 def invitation_accept(*, invitation: Invitation, password: str | None, request=None):
     """Create the invitee's account (or use the one they are signed in to), add the membership
     with the invited roles, and spend the invitation.
@@ -127,7 +129,7 @@ def invitation_accept(*, invitation: Invitation, password: str | None, request=N
 
     with transaction.atomic():
         # Re-read under lock: a double submit must not join twice.
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update(no_key=True).get(pk=invitation.pk)
         if not invitation.is_usable:
             raise InvitationUnusable(invitation.status)
         user = User.objects.filter(email__iexact=invitation.email).first()
@@ -192,6 +194,7 @@ def invitation_accept(*, invitation: Invitation, password: str | None, request=N
     return user
 
 
+@retry_conflicts
 def member_deactivate(*, actor, school: School, membership: Membership, request=None) -> None:
     """A leaver: their membership ends (their account too, if this was their last school).
 
@@ -202,7 +205,9 @@ def member_deactivate(*, actor, school: School, membership: Membership, request=
     from bastion.core.tenancy import access_for
 
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().get(pk=membership.pk, school=school)
+        membership = Membership.objects.select_for_update(no_key=True).get(
+            pk=membership.pk, school=school
+        )
         if membership.user_id == actor.pk:
             raise PermissionDenied("You cannot mark yourself as having left.")
         access = access_for(actor, school)
@@ -266,6 +271,7 @@ def _unlock_failures(user) -> int:
     return events.filter(action="auth.unlock_failed", id__gt=since or 0).count()
 
 
+@retry_conflicts
 def session_unlock(request, *, password: str, code: str = "") -> str | None:
     """Unlock an idle-locked session. Returns None on success or a message saying what failed.
 
@@ -277,7 +283,9 @@ def session_unlock(request, *, password: str, code: str = "") -> str | None:
     needs_code = has_second_factor(user)
     password_ok = user.check_password(password or "")  # slow on purpose: outside the lock
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list(
+            "pk", flat=True
+        ).first()
         failures = _unlock_failures(user)
         ok = failures < UNLOCK_ATTEMPTS and password_ok
         if ok and needs_code:

@@ -17,6 +17,7 @@ from bastion.agreements.models import (
     text_hash,
 )
 from bastion.core import audit
+from bastion.lib.db import retry_conflicts
 
 SETTINGS_FIELDS = (
     "younger_up_to",
@@ -104,6 +105,7 @@ def _add_version(
     return version
 
 
+@retry_conflicts
 def agreement_publish(
     *,
     actor,
@@ -121,7 +123,9 @@ def agreement_publish(
     if not text:
         raise ValidationError({"text": EMPTY_TEXT})
     with transaction.atomic():
-        agreement = Agreement.objects.select_for_update().get(pk=agreement.pk, school=school)
+        agreement = Agreement.objects.select_for_update(no_key=True).get(
+            pk=agreement.pk, school=school
+        )
         latest = agreement.versions.order_by("-number").first()
         if latest and effective_on < latest.effective_on:
             raise ValidationError(

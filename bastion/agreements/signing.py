@@ -25,6 +25,7 @@ from bastion.agreements.models import (
 )
 from bastion.agreements.services import settings_for
 from bastion.core import audit, files
+from bastion.lib.db import retry_conflicts
 from bastion.people.models import Kind, ParentLink, Person
 
 NAME_NEEDED = "Type your full name to sign."
@@ -178,6 +179,7 @@ def child_groups(parent: Person, today: dt.date | None = None) -> list[ChildGrou
     return list(groups.values())
 
 
+@retry_conflicts
 def link_sign(
     *,
     link: SigningLink,
@@ -198,7 +200,7 @@ def link_sign(
         "user_agent": user_agent(request),
     }
     with transaction.atomic():
-        locked = SigningLink.objects.select_for_update().get(pk=link.pk)
+        locked = SigningLink.objects.select_for_update(no_key=True).get(pk=link.pk)
         if locked.status != "open":
             raise LinkUnusable(locked.status)
         made = []

@@ -15,6 +15,7 @@ from bastion.controls.models import Attestation, ControlSetting, StatusSnapshot
 from bastion.controls.status import recent_statuses
 from bastion.core import audit, files
 from bastion.core.models import Membership
+from bastion.lib.db import retry_conflicts
 
 SETTING_FIELDS = ("owner_role", "owner", "frequency")
 ATTESTATION_FIELDS = ("code", "attested_on", "note")
@@ -25,6 +26,7 @@ def _check_code(code: str) -> None:
         raise ValueError(f"unknown control {code!r}")
 
 
+@retry_conflicts
 def control_setting_update(*, actor, school, code: str, data: dict, request=None):
     """Set who owns a control (a role, or a named member of the school) and how often it is
     attested."""
@@ -36,7 +38,7 @@ def control_setting_update(*, actor, school, code: str, data: dict, request=None
     ):
         raise ValidationError({"owner": "Choose a current member of this school."})
     with transaction.atomic():
-        setting, _ = ControlSetting.objects.select_for_update().get_or_create(
+        setting, _ = ControlSetting.objects.select_for_update(no_key=True).get_or_create(
             school=school,
             code=code,
             defaults={

@@ -78,12 +78,13 @@ def client_ip(request) -> str | None:
 
 
 def _head() -> AuditHead:
-    """The chain's tip, locked. A fresh (or flushed) database starts the chain here."""
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    """The chain's tip, locked until the transaction ends: the last lock any transaction takes
+    (bastion.lib.db gives the order). A fresh (or flushed) database starts the chain here."""
+    head = AuditHead.objects.select_for_update(no_key=True).filter(pk=1).first()
     if head is None:
         # If events exist without a head, verify() reports it: the count will not match.
         AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS, "count": 0})
-        head = AuditHead.objects.select_for_update().get(pk=1)
+        head = AuditHead.objects.select_for_update(no_key=True).get(pk=1)
     return head
 
 

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from bastion.core import audit
 from bastion.core.models import DPO_NOT_SIRO_MESSAGE, Membership, School
+from bastion.lib.db import retry_conflicts
 
 SETTINGS_FIELDS = (
     "name",
@@ -41,6 +42,7 @@ def school_update(*, actor, school: School, data: dict, request=None) -> School:
     return school
 
 
+@retry_conflicts
 def membership_set_roles(
     *, actor, school: School, membership: Membership, roles: set[str], job_title=None, request=None
 ) -> Membership:
@@ -56,7 +58,9 @@ def membership_set_roles(
     if {"siro", "dpo"} <= roles:
         raise ValidationError(DPO_NOT_SIRO_MESSAGE)
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().get(pk=membership.pk, school=school)
+        membership = Membership.objects.select_for_update(no_key=True).get(
+            pk=membership.pk, school=school
+        )
         if not membership.active:
             raise ValidationError("This person has left the school; invite them again first.")
         if membership.is_siro and "siro" not in roles:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from bastion.core import audit
 from bastion.core.models import Membership
 from bastion.equipment.models import BackupSet, Device, EquipmentSettings, RestoreTest
+from bastion.lib.db import retry_conflicts
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
 from bastion.notify.services import mail_queue
@@ -207,7 +208,9 @@ def _save_set(*, actor, school, backup_set: BackupSet, data: dict, action: str, 
     with transaction.atomic():
         if backup_set.pk is not None:
             # A fresh, locked row: the caller's object is left as it was if this is refused.
-            backup_set = BackupSet.objects.select_for_update().get(pk=backup_set.pk, school=school)
+            backup_set = BackupSet.objects.select_for_update(no_key=True).get(
+                pk=backup_set.pk, school=school
+            )
         created = backup_set.pk is None
         before = {} if created else audit.snapshot(backup_set, SET_FIELDS)
         media_before = [] if created else list(backup_set.media.order_by("pk"))
@@ -234,6 +237,7 @@ def _save_set(*, actor, school, backup_set: BackupSet, data: dict, action: str, 
     return backup_set
 
 
+@retry_conflicts
 def backup_set_create(*, actor, school, data: dict, request=None) -> BackupSet:
     """Record a backup set; refused when tapes or disks would leave the site."""
     new = BackupSet(school=school)
@@ -243,6 +247,7 @@ def backup_set_create(*, actor, school, data: dict, request=None) -> BackupSet:
     )
 
 
+@retry_conflicts
 def backup_set_update(*, actor, school, backup_set: BackupSet, data: dict, request=None):
     """Change a backup set (or retire it with active=False), with the same rules as creating."""
     if backup_set.school_id != school.pk:
@@ -282,10 +287,13 @@ def restore_test_record(
     return test
 
 
+@retry_conflicts
 def equipment_settings_update(*, actor, school, data: dict, request=None) -> EquipmentSettings:
     """The school's restore-test period (the location-check period is locations.py's)."""
     with transaction.atomic():
-        row, _ = EquipmentSettings.objects.select_for_update().get_or_create(school=school)
+        row, _ = EquipmentSettings.objects.select_for_update(no_key=True).get_or_create(
+            school=school
+        )
         before = audit.snapshot(row, SETTINGS_FIELDS)
         for name in SETTINGS_FIELDS:
             if name in data:

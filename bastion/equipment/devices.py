@@ -31,6 +31,7 @@ from bastion.core import audit
 from bastion.core.models import Membership, School
 from bastion.equipment.locations import GONE, checks_due_by_school, only_fields, save_unique
 from bastion.equipment.models import Device, EquipmentSettings
+from bastion.lib.db import retry_conflicts
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.services import mail_queue
 from bastion.people import scr
@@ -187,6 +188,7 @@ def _check_device(device: Device, school) -> None:
     device.full_clean(validate_constraints=False)
 
 
+@retry_conflicts
 def device_create(*, actor, school, data: dict, request=None) -> Device:
     device = Device(school=school, **only_fields(data, DEVICE_FIELDS))
     if device.status in MISSING:
@@ -205,6 +207,7 @@ def device_create(*, actor, school, data: dict, request=None) -> Device:
     return device
 
 
+@retry_conflicts
 def device_update(*, actor, school, device: Device, data: dict, request=None) -> Device:
     if device.status == Status.DISPOSED:
         raise ValidationError(
@@ -243,6 +246,7 @@ def reportable_by(user, school) -> QuerySet[Device]:
     )
 
 
+@retry_conflicts
 def device_report_missing(
     *, actor, school, device: Device, status: str, note: str = "", request=None
 ) -> Device:
@@ -254,7 +258,7 @@ def device_report_missing(
     if status not in MISSING:
         raise ValueError(f"not a missing status: {status!r}")
     with transaction.atomic():
-        device = Device.objects.select_for_update().get(pk=device.pk, school=school)
+        device = Device.objects.select_for_update(no_key=True).get(pk=device.pk, school=school)
         if device.status in MISSING:
             when = (
                 timezone.localtime(device.reported_missing_at)

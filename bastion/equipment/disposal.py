@@ -19,6 +19,7 @@ from django.utils import timezone
 from bastion.core import audit, files
 from bastion.core.models import StoredFile
 from bastion.equipment.models import Contractor, Device, DisposalBatch, DisposalItem, Loan
+from bastion.lib.db import retry_conflicts
 
 CONTRACTOR_FIELDS = ("name", "waste_carrier_registration", "weee_permit", "contact", "approved")
 BATCH_FIELDS = ("contractor", "collected_on", "waste_transfer_note")
@@ -147,7 +148,9 @@ def _locked_devices(school, ids: Iterable[int]) -> list[Device]:
     """The school's devices with these ids, locked for the transaction, in id order."""
     ids = sorted(set(ids))
     locked = list(
-        Device.objects.select_for_update().filter(school=school, pk__in=ids).order_by("pk")
+        Device.objects.select_for_update(no_key=True)
+        .filter(school=school, pk__in=ids)
+        .order_by("pk")
     )
     if len(locked) != len(ids):
         raise ValidationError({"devices": "Choose devices of this school."})
@@ -188,6 +191,7 @@ def _add_items(school, batch, devices: list[Device]) -> None:
     )
 
 
+@retry_conflicts
 def batch_create(
     *, actor, school, data: dict, devices: Iterable[Device], request=None
 ) -> DisposalBatch:
@@ -225,13 +229,16 @@ def batch_create(
 
 def _lock_open(batch: DisposalBatch) -> DisposalBatch:
     """The batch's row, locked and fresh; ValidationError once it is completed."""
-    batches = DisposalBatch.objects.select_for_update(of=("self",)).select_related("contractor")
+    batches = DisposalBatch.objects.select_for_update(of=("self",), no_key=True).select_related(
+        "contractor"
+    )
     locked = batches.get(pk=batch.pk)
     if locked.status != DisposalBatch.Status.OPEN:
         raise ValidationError(FROZEN, code="frozen")
     return locked
 
 
+@retry_conflicts
 def batch_update(
     *, actor, school, batch: DisposalBatch, data: dict, devices: Iterable[Device], request=None
 ) -> DisposalBatch:
@@ -289,6 +296,7 @@ def batch_update(
     return batch
 
 
+@retry_conflicts
 def item_certify(
     *, actor, school, item: DisposalItem, number: str, upload=None, request=None
 ) -> DisposalItem:
@@ -376,6 +384,7 @@ def batch_missing(batch: DisposalBatch, items, loans: dict[int, Loan], today: dt
     return missing
 
 
+@retry_conflicts
 def batch_complete(*, actor, school, batch: DisposalBatch, request=None) -> DisposalBatch:
     """Complete a disposal once its evidence is whole: every device becomes "disposed" and the
     batch is frozen. Otherwise ValidationError lists exactly what is missing."""

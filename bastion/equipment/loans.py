@@ -19,6 +19,7 @@ from django.utils import timezone
 from bastion.core import audit
 from bastion.core.models import Membership
 from bastion.equipment.models import Device, Loan
+from bastion.lib.db import retry_conflicts
 from bastion.notify.models import OutboxMessage
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
@@ -98,6 +99,7 @@ def may_be_lent(device: Device) -> bool:
     )
 
 
+@retry_conflicts
 def loan_issue(
     *,
     actor,
@@ -113,7 +115,11 @@ def loan_issue(
     when it may not go out; marks the device on loan."""
     with transaction.atomic():
         # Locked so that two people lending the same laptop at once cannot both succeed.
-        device = Device.objects.select_for_update().filter(pk=device.pk, school=school).first()
+        device = (
+            Device.objects.select_for_update(no_key=True)
+            .filter(pk=device.pk, school=school)
+            .first()
+        )
         if device is None:
             raise ValidationError({"device": "Choose a device of this school."})
         if problems := lending_problems(device, borrower, due_on):
@@ -150,6 +156,7 @@ def loan_issue(
     return loan
 
 
+@retry_conflicts
 def loan_return(
     *,
     actor,
@@ -165,8 +172,8 @@ def loan_return(
         raise ValidationError({"back_to": "Choose where the device goes now."})
     with transaction.atomic():
         # The device first, as lending does: the two never wait on each other in turn.
-        device = Device.objects.select_for_update().get(pk=loan.device_id, school=school)
-        loan = Loan.objects.select_for_update().get(pk=loan.pk, school=school)
+        device = Device.objects.select_for_update(no_key=True).get(pk=loan.device_id, school=school)
+        loan = Loan.objects.select_for_update(no_key=True).get(pk=loan.pk, school=school)
         if loan.returned_on is not None:
             raise ValidationError(f"This loan was already returned on {loan.returned_on:%d %B %Y}.")
         if returned_on < loan.out_on:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from bastion.core import audit
 from bastion.core.models import Membership, School
 from bastion.equipment.models import Device, EquipmentSettings, Location, LocationCheck
+from bastion.lib.db import retry_conflicts
 from bastion.notify.schedule import job
 from bastion.notify.services import mail_queue
 
@@ -194,10 +195,13 @@ def location_check_record(
     return check
 
 
+@retry_conflicts
 def location_settings_update(*, actor, school, data: dict, request=None) -> EquipmentSettings:
     """The school's period between location checks (days)."""
     with transaction.atomic():
-        row, _ = EquipmentSettings.objects.select_for_update().get_or_create(school=school)
+        row, _ = EquipmentSettings.objects.select_for_update(no_key=True).get_or_create(
+            school=school
+        )
         before = audit.snapshot(row, ["location_check_days"])
         row.location_check_days = data["location_check_days"]
         row.full_clean()

@@ -20,6 +20,7 @@ from django.utils import timezone
 from bastion.core import audit, files
 from bastion.core.models import Membership
 from bastion.filtering.models import Check, Decision, FilteringSetup, Provider
+from bastion.lib.db import retry_conflicts
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
 from bastion.notify.services import mail_queue
@@ -101,12 +102,15 @@ def _person_problems(school, data: dict) -> dict:
     return problems
 
 
+@retry_conflicts
 def setup_save(*, actor, school, data: dict, request=None) -> FilteringSetup:
     """Name the responsible senior leader and governor, and describe the monitoring."""
     if problems := _person_problems(school, data):
         raise ValidationError(problems)
     with transaction.atomic():
-        setup, _ = FilteringSetup.objects.select_for_update().get_or_create(school=school)
+        setup, _ = FilteringSetup.objects.select_for_update(no_key=True).get_or_create(
+            school=school
+        )
         before = audit.snapshot(setup, SETUP_FIELDS)
         for name in SETUP_FIELDS:
             if name in data:
@@ -127,6 +131,7 @@ def setup_save(*, actor, school, data: dict, request=None) -> FilteringSetup:
     return setup
 
 
+@retry_conflicts
 def provider_save(*, actor, school, data: dict, provider: Provider | None = None, request=None):
     """Add a provider (provider=None) or change one."""
     created = provider is None
@@ -135,7 +140,9 @@ def provider_save(*, actor, school, data: dict, provider: Provider | None = None
             provider = Provider(school=school)
             before = {}
         else:
-            provider = Provider.objects.select_for_update().get(pk=provider.pk, school=school)
+            provider = Provider.objects.select_for_update(no_key=True).get(
+                pk=provider.pk, school=school
+            )
             before = audit.snapshot(provider, PROVIDER_FIELDS)
         for name in PROVIDER_FIELDS:
             if name in data:

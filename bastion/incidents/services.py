@@ -23,6 +23,7 @@ from bastion.core import audit
 from bastion.core.models import Membership, School, TrustAdmin
 from bastion.equipment.models import Device
 from bastion.incidents.models import Action, Draft, Incident, Kind, Level, Risk
+from bastion.lib.db import retry_conflicts
 from bastion.notify.services import mail_queue
 
 Status = Incident.Status
@@ -73,7 +74,7 @@ def _record(action: str, actor, school, obj, before: dict, after: dict, request)
 
 def _locked(incident: Incident) -> Incident:
     """The incident's current row, locked for this transaction; refused once closed."""
-    row = Incident.objects.select_for_update().get(pk=incident.pk)
+    row = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
     if row.status == Status.CLOSED:
         raise ValidationError("This incident is closed. Reopen it to change it.")
     return row
@@ -121,6 +122,7 @@ def _next_reference(school: School, year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
+@retry_conflicts
 def incident_report(
     *, actor, school: School, data: dict, submission_key: uuid.UUID, request=None
 ) -> tuple[Incident, bool]:
@@ -133,7 +135,11 @@ def incident_report(
         raise ValidationError("Choose one of the school's devices, or none.")
     with transaction.atomic():
         # One reporter at a time per school: references have no gaps and no duplicates.
-        School.objects.select_for_update().only("pk").get(pk=school.pk)
+        School.objects.select_for_update(no_key=True).only("pk").get(pk=school.pk)
+        if device is not None and MISSING.get(data.get("kind")):
+            # The device it marks missing is locked now, before the first audit event takes
+            # the audit head (bastion.lib.db's order), not after.
+            Device.objects.select_for_update(no_key=True).filter(pk=device.pk).first()
         existing = Incident.objects.filter(school=school, submission_key=submission_key).first()
         if existing is not None:
             if existing.reporter_id != actor.pk:
@@ -161,7 +167,7 @@ def _mark_device_missing(actor, school, incident: Incident, request) -> None:
     status = MISSING.get(incident.kind)
     if status is None or incident.device_id is None:
         return
-    device = Device.objects.select_for_update().get(pk=incident.device_id, school=school)
+    device = Device.objects.select_for_update(no_key=True).get(pk=incident.device_id, school=school)
     before = audit.snapshot(device, DEVICE_FIELDS)
     already_missing = device.status in MISSING.values()
     if not already_missing:
@@ -206,6 +212,7 @@ def incident_viewed(*, actor, school: School, incident: Incident, request=None) 
     audit.record("incident.viewed", actor=actor, school=school, obj=incident, request=request)
 
 
+@retry_conflicts
 def incident_assess(
     *,
     actor,
@@ -237,6 +244,7 @@ def incident_assess(
     return row
 
 
+@retry_conflicts
 def incident_decide_ico(
     *, actor, school: School, incident: Incident, notify: bool, reason: str = "", request=None
 ) -> Incident:
@@ -254,6 +262,7 @@ def incident_decide_ico(
     return row
 
 
+@retry_conflicts
 def incident_record_notification(
     *,
     actor,
@@ -285,6 +294,7 @@ def incident_record_notification(
     return row
 
 
+@retry_conflicts
 def incident_tell_people(
     *,
     actor,
@@ -311,6 +321,7 @@ def incident_tell_people(
     return row
 
 
+@retry_conflicts
 def action_add(
     *,
     actor,
@@ -336,10 +347,11 @@ def action_add(
     return action
 
 
+@retry_conflicts
 def action_done(*, actor, school: School, action: Action, request=None) -> Action:
     """Mark an action done (by its owner or a handler); doing it twice changes nothing."""
     with transaction.atomic():
-        row = Action.objects.select_for_update().get(pk=action.pk)
+        row = Action.objects.select_for_update(no_key=True).get(pk=action.pk)
         if row.done_at is not None:
             return row
         row.done_at = timezone.now()
@@ -364,6 +376,7 @@ def closing_problems(incident: Incident) -> list[str]:
     return problems
 
 
+@retry_conflicts
 def incident_close(
     *, actor, school: School, incident: Incident, cause: str, lessons: str, request=None
 ) -> Incident:
@@ -379,10 +392,11 @@ def incident_close(
     return row
 
 
+@retry_conflicts
 def incident_reopen(*, actor, school: School, incident: Incident, request=None) -> Incident:
     """Open a closed incident again (new facts, a complaint); the closure stays in the log."""
     with transaction.atomic():
-        row = Incident.objects.select_for_update().get(pk=incident.pk)
+        row = Incident.objects.select_for_update(no_key=True).get(pk=incident.pk)
         if row.status != Status.CLOSED:
             raise ValidationError("This incident is not closed.")
         before = _snapshot(row, CLOSE_FIELDS)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from bastion.core import audit
 from bastion.core.models import Membership
 from bastion.equipment.models import Device
+from bastion.lib.db import retry_conflicts
 from bastion.notify.models import OutboxMessage
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
@@ -146,13 +147,14 @@ def removal_request(*, actor, school, data: dict, request=None) -> Removal:
     return removal
 
 
+@retry_conflicts
 def removal_decide(
     *, actor, school, removal: Removal, approve: bool, note: str = "", request=None
 ) -> Removal:
     """The SIRO or the DPO approves or declines a request (never their own)."""
     with transaction.atomic():
         removal = (
-            Removal.objects.select_for_update()
+            Removal.objects.select_for_update(no_key=True)
             .select_related("person")
             .get(pk=removal.pk, school=school)
         )
@@ -184,6 +186,7 @@ def removal_decide(
     return removal
 
 
+@retry_conflicts
 def removal_close(
     *,
     actor,
@@ -198,7 +201,7 @@ def removal_close(
     if outcome not in Removal.CLOSED:
         raise ValidationError({"outcome": "Choose whether the data came back or was destroyed."})
     with transaction.atomic():
-        removal = Removal.objects.select_for_update().get(pk=removal.pk, school=school)
+        removal = Removal.objects.select_for_update(no_key=True).get(pk=removal.pk, school=school)
         if removal.status != Status.APPROVED:
             raise ValidationError(
                 f"Only data that is off site can be returned; this removal is "

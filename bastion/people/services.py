@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import transaction
 
 from bastion.core import audit
+from bastion.lib.db import retry_conflicts
 from bastion.people import scr
 from bastion.people.models import Check, ParentLink, PeopleSettings, Person, SCRCheck, SCREntry
 
@@ -88,6 +89,7 @@ def person_leave(*, actor, school, person: Person, left_on: dt.date, request=Non
     )
 
 
+@retry_conflicts
 def scr_check_record(
     *, actor, school, person: Person, check: str, data: dict, request=None
 ) -> SCRCheck:
@@ -95,7 +97,7 @@ def scr_check_record(
     if check not in Check.values:
         raise ValueError(f"unknown check {check!r}")
     with transaction.atomic():
-        item, created = SCRCheck.objects.select_for_update().get_or_create(
+        item, created = SCRCheck.objects.select_for_update(no_key=True).get_or_create(
             person=person,
             check_type=check,
             defaults={"school": school, "state": SCRCheck.State.ACTION_NEEDED},
@@ -123,10 +125,11 @@ def scr_check_record(
     return item
 
 
+@retry_conflicts
 def scr_entry_update(*, actor, school, person: Person, data: dict, request=None) -> SCREntry:
     """The DBS Update Service and the risk assessment for starting before the DBS arrived."""
     with transaction.atomic():
-        entry, _ = SCREntry.objects.select_for_update().get_or_create(
+        entry, _ = SCREntry.objects.select_for_update(no_key=True).get_or_create(
             person=person, defaults={"school": school}
         )
         before = audit.snapshot(entry, ENTRY_FIELDS)
@@ -149,10 +152,11 @@ def scr_entry_update(*, actor, school, person: Person, data: dict, request=None)
     return entry
 
 
+@retry_conflicts
 def scr_settings_update(*, actor, school, data: dict, request=None) -> PeopleSettings:
     """The school's DBS re-check period (None: no re-check)."""
     with transaction.atomic():
-        row, _ = PeopleSettings.objects.select_for_update().get_or_create(school=school)
+        row, _ = PeopleSettings.objects.select_for_update(no_key=True).get_or_create(school=school)
         before = audit.snapshot(row, SETTINGS_FIELDS)
         for name in SETTINGS_FIELDS:
             if name in data:

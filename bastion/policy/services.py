@@ -13,6 +13,7 @@ from django.utils import timezone
 from bastion.controls.catalogue import ROWS
 from bastion.core import audit
 from bastion.core.models import Membership, School
+from bastion.lib.db import retry_conflicts
 from bastion.policy import document, facts, template
 from bastion.policy.models import Policy, PolicyVersion, Section, Statement
 
@@ -158,13 +159,14 @@ def statement_add(*, actor, school: School, policy: Policy, data: dict, request=
     return statement
 
 
+@retry_conflicts
 @transaction.atomic
 def statement_update(
     *, actor, school: School, statement: Statement, data: dict, request=None
 ) -> Statement:
     """Change a statement's wording, or move it to another section. A template statement keeps
     its policy row; the school's own may change it."""
-    statement = Statement.objects.select_for_update().get(pk=statement.pk, school=school)
+    statement = Statement.objects.select_for_update(no_key=True).get(pk=statement.pk, school=school)
     before = audit.snapshot(statement, STATEMENT_FIELDS)
     statement.text = data.get("text", statement.text)
     if "section" in data and str(data["section"]) != str(statement.section_id):
@@ -188,12 +190,13 @@ def statement_update(
     return statement
 
 
+@retry_conflicts
 @transaction.atomic
 def statement_set_applicable(
     *, actor, school: School, statement: Statement, applicable: bool, reason: str = "", request=None
 ) -> Statement:
     """Mark a statement not applicable at this school (with the reason), or applicable again."""
-    statement = Statement.objects.select_for_update().get(pk=statement.pk, school=school)
+    statement = Statement.objects.select_for_update(no_key=True).get(pk=statement.pk, school=school)
     before = audit.snapshot(statement, STATEMENT_FIELDS)
     statement.applicable = applicable
     statement.reason = "" if applicable else reason
@@ -212,6 +215,7 @@ def statement_set_applicable(
     return statement
 
 
+@retry_conflicts
 @transaction.atomic
 def statement_move(
     *, actor, school: School, statement: Statement, direction: str, request=None
@@ -219,9 +223,9 @@ def statement_move(
     """Swap a statement with its neighbour above ("up") or below ("down") in its section."""
     if direction not in ("up", "down"):
         raise ValidationError("Move a statement up or down.")
-    statement = Statement.objects.select_for_update().get(pk=statement.pk, school=school)
+    statement = Statement.objects.select_for_update(no_key=True).get(pk=statement.pk, school=school)
     siblings = list(
-        Statement.objects.select_for_update()
+        Statement.objects.select_for_update(no_key=True)
         .filter(section_id=statement.section_id)
         .order_by("position", "id")
     )
@@ -273,10 +277,11 @@ def open_review(policy: Policy) -> PolicyVersion | None:
     )
 
 
+@retry_conflicts
 @transaction.atomic
 def review_start(*, actor, school: School, policy: Policy, request=None) -> PolicyVersion:
     """Open the annual review: a draft version that the SIRO will sign off."""
-    policy = Policy.objects.select_for_update().get(pk=policy.pk, school=school)
+    policy = Policy.objects.select_for_update(no_key=True).get(pk=policy.pk, school=school)
     if draft := open_review(policy):
         who = facts.person_name(draft.started_by) if draft.started_by else "someone"
         raise ValidationError(
@@ -316,13 +321,14 @@ def _same_name(typed: str, name: str) -> bool:
     return " ".join(typed.split()).casefold() == " ".join(name.split()).casefold()
 
 
+@retry_conflicts
 @transaction.atomic
 def review_sign_off(
     *, actor, school: School, policy: Policy, confirm_name: str, request=None
 ) -> PolicyVersion:
     """The SIRO signs off the review: the policy as it reads now is frozen into the version,
     the review date becomes today and the next review moves on a year."""
-    policy = Policy.objects.select_for_update().get(pk=policy.pk, school=school)
+    policy = Policy.objects.select_for_update(no_key=True).get(pk=policy.pk, school=school)
     draft = open_review(policy)
     if draft is None:
         raise ValidationError("No review is in progress: start one first.")
@@ -332,7 +338,7 @@ def review_sign_off(
     name = facts.person_name(actor)
     if not _same_name(confirm_name or "", name):
         raise ValidationError({"confirm_name": f"Type your name, {name}, to sign off."})
-    school = School.objects.select_for_update().get(pk=school.pk)
+    school = School.objects.select_for_update(no_key=True).get(pk=school.pk)
     today = timezone.localdate()
     before = audit.snapshot(school, ("policy_review_date", "next_review_date", "reviewed_by"))
     school.policy_review_date = today

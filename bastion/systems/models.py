@@ -133,6 +133,12 @@ class PasswordChange(models.Model):
         indexes = [
             models.Index(fields=["system", "person", "changed_on"], name="passwordchange_last")
         ]
+        constraints = [
+            # One word per change: a form sent twice at once cannot store it twice.
+            models.UniqueConstraint(
+                fields=["system", "person", "changed_on"], name="passwordchange_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} changed their password for {self.system} on {self.changed_on}"

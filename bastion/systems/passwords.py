@@ -14,13 +14,14 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, DateField, Exists, Max, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from bastion.core import audit
 from bastion.core.models import Membership
+from bastion.lib.db import retry_conflicts
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
 from bastion.notify.services import mail_queue
@@ -110,6 +111,16 @@ def account_state(account: Account, today: dt.date) -> dict:
     }
 
 
+def _already_said(last: dt.date) -> ValidationError:
+    return ValidationError(
+        {
+            "changed_on": f"You already said you changed it on {last:%-d %B %Y}. Give the "
+            "date of a later change."
+        }
+    )
+
+
+@retry_conflicts
 @transaction.atomic
 def password_attest(*, actor, school, account: Account, changed_on: dt.date, request=None):
     """Record the holder's word that they changed their password for the account's system."""
@@ -130,25 +141,27 @@ def password_attest(*, actor, school, account: Account, changed_on: dt.date, req
         )
     if changed_on < add_months(today, -24):
         raise ValidationError({"changed_on": "Give a change within the last two years."})
+    # One holder's attestations for one account, one at a time: the row the change is about is
+    # locked first (the audit head last, as everywhere), so the check below sees the others.
+    Account.objects.select_for_update(no_key=True).filter(pk=account.pk).first()
     last = (
         PasswordChange.objects.filter(system=system, person=account.person)
         .aggregate(last=Max("changed_on"))
         .get("last")
     )
     if last and changed_on <= last:
-        raise ValidationError(
-            {
-                "changed_on": f"You already said you changed it on {last:%-d %B %Y}. Give the "
-                "date of a later change."
-            }
-        )
-    change = PasswordChange.objects.create(
-        school=school,
-        system=system,
-        person=account.person,
-        changed_on=changed_on,
-        recorded_by=actor,
-    )
+        raise _already_said(last)
+    try:
+        with transaction.atomic():
+            change = PasswordChange.objects.create(
+                school=school,
+                system=system,
+                person=account.person,
+                changed_on=changed_on,
+                recorded_by=actor,
+            )
+    except IntegrityError:  # the same form, sent again at the same moment, was first
+        raise _already_said(changed_on) from None
     audit.record(
         "system.password_changed",
         actor=actor,

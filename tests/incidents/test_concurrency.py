@@ -3,14 +3,14 @@ with no gaps and no duplicates, and one form sent twice at once makes one report
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from bastion.incidents import services
 from bastion.incidents.models import Incident
+from tests.threads import at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -22,31 +22,16 @@ pytestmark = [
 ]
 
 
-def at_once(school, reporter, keys: list[uuid.UUID]) -> list:
+def reports_at_once(school, reporter, keys: list[uuid.UUID]) -> list:
     """Report from one thread per key, all released together; returns errors, if any."""
-    start = threading.Barrier(len(keys))
-    errors = []
-
-    def report(key):
-        try:
-            start.wait()
-            services.incident_report(
-                actor=reporter,
-                school=school,
-                data={"kind": "other", "what_happened": "x", "discovered_at": _now()},
-                submission_key=key,
-            )
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=report, args=(key,)) for key in keys]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+    data = {"kind": "other", "what_happened": "x", "discovered_at": _now()}
+    jobs = [
+        lambda key=key: services.incident_report(
+            actor=reporter, school=school, data=data, submission_key=key
+        )
+        for key in keys
+    ]
+    return at_once(jobs)[1]
 
 
 def _now():
@@ -56,7 +41,7 @@ def _now():
 
 
 def test_reports_sent_at_once_get_consecutive_references(school, staff):
-    assert at_once(school, staff, [uuid.uuid4() for _ in range(8)]) == []
+    assert reports_at_once(school, staff, [uuid.uuid4() for _ in range(8)]) == []
 
     references = sorted(Incident.objects.values_list("reference", flat=True))
     year = _now().year
@@ -66,6 +51,6 @@ def test_reports_sent_at_once_get_consecutive_references(school, staff):
 def test_one_form_sent_twice_at_once_makes_one_report(school, staff):
     key = uuid.uuid4()
 
-    assert at_once(school, staff, [key, key, key]) == []
+    assert reports_at_once(school, staff, [key, key, key]) == []
 
     assert Incident.objects.count() == 1

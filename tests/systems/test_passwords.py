@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from bastion.core.models import AuditEvent
 from bastion.notify.mytasks import tasks_for
@@ -14,6 +17,7 @@ from bastion.systems import passwords
 from bastion.systems.models import PasswordChange
 from tests.conftest import add_member, make_user
 from tests.systems.conftest import account, changed, person, person_for, system
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +211,75 @@ def test_the_compliance_page_takes_the_same_queries_for_more_staff(
 def test_who_sees_the_compliance_page(request, client_for, school, persona, status):
     client = client_for(request.getfixturevalue(persona))
     assert client.get(f"/s/{school.slug}/systems/passwords/").status_code == status
+
+
+def test_duplicate_password_change_attestations_the_same_form_sent_again_is_refused(
+    staff, school, staff_person, now
+):
+    held = account(system(school), staff_person)
+    on = dt.date(2026, 3, 9)
+    passwords.password_attest(actor=staff, school=school, account=held, changed_on=on)
+    with pytest.raises(ValidationError, match="You already said you changed it on 9 March 2026"):
+        passwords.password_attest(actor=staff, school=school, account=held, changed_on=on)
+    assert PasswordChange.objects.count() == 1
+    assert AuditEvent.objects.filter(action="system.password_changed").count() == 1
+
+
+def test_duplicate_password_change_attestations_the_database_keeps_one_per_day(
+    staff, school, staff_person
+):
+    sims = system(school)
+    changed(sims, staff_person, dt.date(2026, 3, 9))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        changed(sims, staff_person, dt.date(2026, 3, 9))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicate_password_change_attestations_sent_at_once_store_one(staff, school, staff_person):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's test database serialises writers: the race needs PostgreSQL")
+    held = account(system(school), staff_person)
+    today = timezone.localdate()
+    # Eight submissions at the same moment: four of one date, four of the day before. Each date
+    # is stored at most once, and the day before only if it came first; every other submission
+    # is told a change on that day or later is already recorded.
+    dates = [today] * 4 + [today - dt.timedelta(days=1)] * 4
+
+    def submit(on):
+        passwords.password_attest(actor=staff, school=school, account=held, changed_on=on)
+        return on
+
+    stored, errors = at_once([lambda on=on: submit(on) for on in dates])
+    refused = [e for e in errors if isinstance(e, ValidationError)]
+    failed = [e for e in errors if not isinstance(e, ValidationError)]
+
+    assert failed == []
+    assert stored in ([today], [today - dt.timedelta(days=1), today])
+    assert len(refused) == len(dates) - len(stored)
+    assert list(PasswordChange.objects.order_by("pk").values_list("changed_on", flat=True)) == (
+        stored
+    )
+    assert AuditEvent.objects.filter(action="system.password_changed").count() == len(stored)
+
+
+def test_duplicate_password_change_attestations_the_migration_keeps_the_first(staff_person):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite cannot drop a constraint inside the test's transaction")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("bastion.systems.migrations.0003_passwordchange_once")
+    (once,) = [c for c in PasswordChange._meta.constraints if c.name == "passwordchange_once"]
+    sims = system(staff_person.school)
+    with connection.schema_editor() as editor:  # the table as it was before the migration
+        editor.remove_constraint(PasswordChange, once)
+    first = changed(sims, staff_person, dt.date(2026, 3, 9))
+    changed(sims, staff_person, dt.date(2026, 3, 9))
+    other = changed(sims, staff_person, dt.date(2026, 3, 1))
+    migration.forwards(apps, None)
+    with connection.cursor() as cursor:  # (the deferred foreign-key checks run now)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with connection.schema_editor() as editor:
+        editor.add_constraint(PasswordChange, once)
+    assert set(PasswordChange.objects.values_list("pk", flat=True)) == {first.pk, other.pk}
