@@ -24,6 +24,12 @@ from bastion.people.models import Person
 from tests.conftest import add_member, make_user
 
 
+@pytest.fixture(autouse=True)
+def _midday(time_machine):
+    # Away from midnight: a quarter of an hour later must be the same day.
+    time_machine.move_to(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC))
+
+
 @pytest.fixture
 def counted(monkeypatch):
     """The parts evaluated, call by call: (code, [school slugs])."""
