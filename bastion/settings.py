@@ -168,10 +168,6 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 50_000},
     }
 }
-# After the response of a request that changed a school's registers, evaluate again what that
-# school's pages keep (its controls, its agreement counts), so they are ready when next shown
-# (bastion/core/revisions.py). Off, pages evaluate what is stale themselves.
-BASTION_REFRESH_AFTER_CHANGE = envbool("BASTION_REFRESH_AFTER_CHANGE", True)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

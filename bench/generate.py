@@ -23,7 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from bastion.accounts.models import User
-from bastion.core import audit, revisions
+from bastion.core import audit
 from bastion.core.models import Membership, School, Trust, TrustAdmin
 from bastion.equipment.models import Device, Location, LocationCheck
 from bastion.people import scr
@@ -149,7 +149,6 @@ def generate(scale_name: str, seed: int = 7, today: dt.date | None = None) -> di
             )
             for key, value in made.items():
                 totals[key] = totals.get(key, 0) + value
-        totals["revisions"] = _revisions(schools, rng)
         events = 0
         for school in schools:
             for i in range(scale.audit_events_per_school):
@@ -158,31 +157,6 @@ def generate(scale_name: str, seed: int = 7, today: dt.date | None = None) -> di
         totals["audit_events"] = events
         totals |= _incidents(schools, scale.incidents, random.Random(f"{seed}-incidents"), today)
     return totals
-
-
-def _revisions(schools, rng) -> int:
-    """Every register of every school written to at some point, as a term of use leaves them:
-    the pages then read as many revisions as they would (bastion/core/revisions.py)."""
-    from django.apps import apps
-
-    from bastion.core.models import RegisterRevision
-
-    tables = (m._meta.db_table for m in apps.get_models(include_auto_created=True))
-    names = sorted({r for table in tables if (r := revisions.register_of_table(table))})
-    rows = [
-        RegisterRevision(school=school, register=name, token=rng.getrandbits(62))
-        for school in schools
-        for name in names
-    ]
-    RegisterRevision.objects.bulk_create(
-        rows,
-        batch_size=BATCH,
-        update_conflicts=True,
-        unique_fields=["school", "register"],
-        update_fields=["token"],
-    )
-    revisions.forget_writes()  # the bulk loading is no one's change
-    return len(rows)
 
 
 def _accounts(schools, password):

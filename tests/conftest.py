@@ -56,21 +56,6 @@ def append_only_audit(db):
 
 
 @pytest.fixture(autouse=True)
-def _no_refresh_after_response(settings):
-    # Tests count a request's own queries; tests/controls/test_reuse.py turns the refresh on.
-    settings.BASTION_REFRESH_AFTER_CHANGE = False
-
-
-@pytest.fixture(autouse=True)
-def _no_earlier_writes():
-    # What a test writes before its first audit event counts for that event alone
-    # (bastion.core.revisions), not what earlier tests on this thread left unrecorded.
-    from bastion.core.revisions import forget_writes
-
-    forget_writes()
-
-
-@pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     # Argon2 at full strength costs ~100 ms per hash; tests that check Argon2 re-enable it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -31,8 +31,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from bastion.agreements.models import AgreementSettings, Audience, Signature
-from bastion.core.models import School
-from bastion.core.revisions import after_change
+from bastion.controls.kept import reuse_each
+from bastion.lib.plain import keepable
 from bastion.people.models import YEAR_GROUPS, Kind, ParentLink, Person, current_q
 
 YEAR_ORDER = [code for code, _ in YEAR_GROUPS]
@@ -143,6 +143,7 @@ def people(schools, today: dt.date | None = None, up_to: dict[int, str] | None =
     )
 
 
+@keepable
 @dataclass
 class Row:
     label: str
@@ -239,8 +240,8 @@ def summary(school, today=None, up_to: dict[int, str] | None = None):
 
 def kept_summary(school, today):
     """`summary` and `parents_by_year` together, (audiences, classes, parents), kept for reuse
-    until something they read is written at the school (a signature, an import, a setting) or
-    the day changes: the counts are most of the coverage page's time, the list of who has not
+    until a change is recorded at the school (a signature, an import, a setting) or the day
+    changes: the counts are most of the coverage page's time, the list of who has not
     signed is read afresh each time."""
     return kept_summaries([school], today)[school.pk]
 
@@ -248,19 +249,12 @@ def kept_summary(school, today):
 def kept_summaries(schools, today, ahead: float = 0) -> dict[int, tuple]:
     """`kept_summary` of each school, {school id: (audiences, classes, parents)}; `ahead` is
     the refresh job's margin (bastion.controls.kept.reuse_parts)."""
-    from bastion.controls.kept import reuse_each
 
     def count(stale):
         up_to = up_to_map(stale)
         return {s.pk: (*summary(s, today, up_to), parents_by_year(s, today)) for s in stale}
 
     return reuse_each("agreement-counts", schools, today, count, ahead)
-
-
-@after_change
-def count_after_change(ids: list[int]) -> None:
-    """After a request that changed these schools: their counts, ready for the coverage page."""
-    kept_summaries(School.objects.filter(pk__in=ids), timezone.localdate())
 
 
 def _year_key(row: Row):

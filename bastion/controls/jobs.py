@@ -17,7 +17,6 @@ from bastion.controls.registry import ATTENTION, MET, NOT_APPLICABLE, OVERDUE
 from bastion.controls.services import snapshot_statuses
 from bastion.core.models import Membership, School
 from bastion.core.permissions import PERMISSIONS
-from bastion.core.revisions import after_change
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
 from bastion.notify.services import mail_queue
@@ -54,11 +53,11 @@ AHEAD_SECONDS = 5 * 60
 
 @job("controls-refresh")
 def controls_refresh() -> str:
-    """Evaluate ahead of the pages: each part of a school's controls whose kept evidence is
-    stale (something it read was written there by a job or a script, the day changed, or it
-    is near its quarter hour) is evaluated again, with the trust matrix's rows and the
-    agreement counts, so that the pages seldom have to. Schools with nothing new cost six
-    queries per chunk."""
+    """Evaluate ahead of the pages: what is kept of a school's controls, its trust matrix row
+    and its agreement counts is evaluated again when stale (a change was recorded at the
+    school, the day changed, or it is near its quarter hour), so that the pages seldom have
+    to: this job, not the request that made a change, brings them up to date. Schools with
+    nothing new cost six queries per chunk."""
     from bastion.agreements.coverage import kept_summaries
     from bastion.controls.trust_views import matrix_rows
 
@@ -70,18 +69,6 @@ def controls_refresh() -> str:
         kept_summaries(chunk, today, ahead=AHEAD_SECONDS)
     forget_expired()
     return f"evaluated {_plural(len(evaluated), 'school', 'schools')}"
-
-
-@after_change
-def evaluate_after_change(ids: list[int]) -> None:
-    """After a request that changed these schools: what it changed is evaluated again, for the
-    dashboard and (for a trust's schools) the trust matrix."""
-    from bastion.controls.trust_views import matrix_rows
-
-    today = timezone.localdate()
-    schools = list(School.objects.filter(pk__in=ids).order_by("pk"))
-    control_status.recent_statuses(schools, today)
-    matrix_rows([s for s in schools if s.trust_id], today)
 
 
 # The weekly digest -------------------------------------------------------------------------------

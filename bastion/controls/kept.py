@@ -1,34 +1,29 @@
-"""Answers computed from the registers, kept per school and reused until what they read changes.
+"""Answers computed from the registers, kept per school and reused while nothing changed there.
 
-`reuse_parts(name, schools, today, parts)` answers each part for each school: from what is kept
-when nothing the part read has been written at that school since (bastion.core.revisions), the
-day is the same and a quarter of an hour has not passed; otherwise by computing it, for all the
-schools where it is stale at once. A new laptop at one school evaluates that school's equipment
-controls again, and nothing else.
-
-One row per school and name holds its parts: a trust's fifty schools are read in one query and
-written in one, whatever the number of parts. Reused inside another kept answer, a part passes
-on what it read, so the outer answer depends on it too.
+`reuse_parts(name, schools, today, parts)` answers each part for each school from what is kept
+when the school's change generation (bastion.core.generations) is the one it was computed at,
+the day is the same and it is younger than REUSE_SECONDS; otherwise by computing it, for all
+the schools where it is stale at once. One row per school and name holds its parts as plain
+JSON: a trust's fifty schools are read in one query and written in one, whatever the number of
+parts. The refresh job (controls-refresh) computes ahead what is stale, so pages seldom do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import pickle
+import json
 from collections.abc import Callable, Sequence
 
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from bastion.controls.models import KeptEvaluation
-from bastion.core.revisions import note_read, reading, revisions
+from bastion.core.generations import generations
+from bastion.lib.plain import dump, load
 
-# How long a computed part may be reused while nothing it read is written: time-driven changes
-# (an ICO clock running out, a check falling due) show within this, written ones at once.
+# How long a computed part may be reused while nothing is recorded at the school: time-driven
+# changes (an ICO clock running out, a check falling due) show within this, recorded ones at
+# once.
 REUSE_SECONDS = 15 * 60
-# Part of every key: a release that changes what is kept starts afresh.
-CACHE_VERSION = 3
-SEAL_SALT = "bastion.controls.kept-evaluation"
 
 
 def reuse_parts(
@@ -41,53 +36,46 @@ def reuse_parts(
 ) -> dict[int, dict[str, object]]:
     """{school id: {part: answer}}. `parts[part](stale)` answers one part, in one go, for the
     schools where it is stale ({id: answer}). The ids of the schools where anything was
-    computed are added to `evaluated`. With `ahead` (seconds), a part that would pass its
-    quarter hour within that time counts as stale already (the refresh job's margin, so that
-    pages do not meet it expired).
+    computed are added to `evaluated`. With `ahead` (seconds), what would pass its time within
+    that margin counts as stale already (the refresh job's margin, so that pages do not meet
+    it expired).
 
-    Two queries when every part is kept, one more otherwise, whatever the number of schools.
+    Two queries when everything is kept, one more otherwise, whatever the number of schools.
     """
     schools = list(schools)
-    current = revisions(schools)
-    keys = {s.pk: f"{name}:v{CACHE_VERSION}:{s.pk}:{today}" for s in schools}
+    # Read before anything is computed: a change committed while computing then leaves what is
+    # kept marked with the older number, so it is computed again rather than trusted.
+    current = generations(schools)
+    keys = {s.pk: f"{name}:{s.pk}:{today}" for s in schools}
     now = timezone.now()
-    oldest = now.timestamp() - REUSE_SECONDS + ahead
     rows = dict(
-        KeptEvaluation.objects.filter(key__in=keys.values(), expires_at__gt=now).values_list(
-            "key", "value"
-        )
+        KeptEvaluation.objects.filter(
+            key__in=keys.values(), expires_at__gt=now + dt.timedelta(seconds=ahead)
+        ).values_list("key", "value")
     )
-    kept = {}
+    kept: dict[int, dict] = {}  # {school id: {part: answer}}, what may be reused
+    stored: dict[int, dict] = {}  # the same as plain JSON data, to write back
     for school in schools:
-        value = _unseal(rows.get(keys[school.pk]))
-        kept[school.pk] = value if isinstance(value, dict) else {}
-    found: dict[int, dict[str, object]] = {s.pk: {} for s in schools}
+        kept[school.pk], stored[school.pk] = _read(rows.get(keys[school.pk]), current[school.pk])
     changed: set[int] = set()
     for part, compute in parts.items():
-        stale = []
-        for school in schools:
-            entry = kept[school.pk].get(part)
-            if entry is not None and _fresh(entry, current[school.pk], oldest):
-                found[school.pk][part] = entry[0]
-                note_read(entry[1])
-            else:
-                stale.append(school)
+        stale = [s for s in schools if part not in kept[s.pk]]
         if not stale:
             continue
-        with reading() as read:
-            fresh = compute(stale)
+        answers = compute(stale)
         for school in stale:
-            moved = current[school.pk]
-            stamps = {register: moved.get(register, 0) for register in read}
-            kept[school.pk][part] = (fresh[school.pk], frozenset(read), stamps, now.timestamp())
-            found[school.pk][part] = fresh[school.pk]
+            kept[school.pk][part] = answers[school.pk]
+            stored[school.pk][part] = dump(answers[school.pk])
             changed.add(school.pk)
     if changed:
         expires = now + dt.timedelta(seconds=REUSE_SECONDS)
         KeptEvaluation.objects.bulk_create(
             [
                 KeptEvaluation(
-                    key=keys[pk], school_id=pk, value=_seal(kept[pk]), expires_at=expires
+                    key=keys[pk],
+                    school_id=pk,
+                    value=json.dumps({"generation": current[pk], "parts": stored[pk]}),
+                    expires_at=expires,
                 )
                 for pk in sorted(changed)
             ],
@@ -97,7 +85,21 @@ def reuse_parts(
         )
         if evaluated is not None:
             evaluated |= changed
-    return found
+    return {pk: {part: kept[pk][part] for part in parts} for pk in kept}
+
+
+def _read(value: str | None, generation: int) -> tuple[dict, dict]:
+    """The parts of a kept row that may be reused, and their plain data: none when the row was
+    kept at another generation, or cannot be read back (written by an earlier release whose
+    answers had other fields, say: they are computed again, with no version to bump)."""
+    try:
+        row = json.loads(value or "{}")
+        if row.get("generation") != generation:
+            return {}, {}
+        data = row["parts"]
+        return {part: load(answer) for part, answer in data.items()}, data
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}, {}
 
 
 def reuse_each(
@@ -106,32 +108,6 @@ def reuse_each(
     """`reuse_parts` with one part: {school id: answer}."""
     found = reuse_parts(name, schools, today, {"answer": compute}, ahead=ahead)
     return {pk: parts["answer"] for pk, parts in found.items()}
-
-
-def _fresh(entry, moved: dict[str, int], oldest: float) -> bool:
-    """Kept within the quarter hour, and nothing it read written at the school since."""
-    _, _, stamps, at = entry
-    return at > oldest and all(moved.get(r, 0) == token for r, token in stamps.items())
-
-
-def _seal(value) -> bytes:
-    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-    return salted_hmac(SEAL_SALT, data, algorithm="sha256").digest() + data
-
-
-def _unseal(sealed) -> object | None:
-    """The kept value, if Bastion sealed it: a row written by anyone else (with access to the
-    database, but not the secret key) is ignored rather than unpickled."""
-    if sealed is None:
-        return None
-    sealed = bytes(sealed)
-    mac, data = sealed[:32], sealed[32:]
-    if not constant_time_compare(mac, salted_hmac(SEAL_SALT, data, algorithm="sha256").digest()):
-        return None
-    try:
-        return pickle.loads(data)  # noqa: S301 - sealed above with the secret key
-    except (AttributeError, ImportError, TypeError, pickle.UnpicklingError):
-        return None  # kept by an earlier release whose classes have changed: evaluate again
 
 
 def forget_expired() -> int:

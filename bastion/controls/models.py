@@ -106,14 +106,14 @@ class StatusSnapshot(models.Model):
 class KeptEvaluation(models.Model):
     """What a school's pages computed (its controls' evidence part by part, its row of the trust
     matrix, its agreement counts), kept for reuse by `bastion.controls.kept`. The key names the
-    school and the day; each part inside notes the registers it read and their revisions then,
-    so a kept part is never used once something it read has changed. Expired rows are dropped by
-    the refresh job. A table of its own rather than the cache: a trust's fifty schools are read
-    in one query and written in one."""
+    school and the day; the value, plain JSON, holds the parts and the school's change
+    generation they were computed at, so nothing is used once a change has been recorded there.
+    Expired rows are dropped by the refresh job. A table of its own rather than the cache: a
+    trust's fifty schools are read in one query and written in one."""
 
     key = models.CharField(max_length=200, unique=True)
     school = models.ForeignKey("core.School", on_delete=models.CASCADE, related_name="+")
-    value = models.BinaryField()  # pickled by Bastion itself, read back only by Bastion
+    value = models.TextField()  # JSON: {"generation": n, "parts": {part: answer}}
     expires_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:

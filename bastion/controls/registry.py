@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from bastion.controls.catalogue import ROWS
-from bastion.core.revisions import note_read, reading
+from bastion.lib.plain import keepable
 
 MET = "met"
 ATTENTION = "attention"  # needs attention: say why and link to the page that fixes it
@@ -32,6 +32,7 @@ STATUSES = (MET, ATTENTION, OVERDUE, NOT_APPLICABLE)
 SEVERITY = {OVERDUE: 0, ATTENTION: 1, MET: 2, NOT_APPLICABLE: 3}
 
 
+@keepable
 @dataclass(frozen=True)
 class Action:
     """One thing to do, as the dashboard lists it: "4 staff without a barred-list check"."""
@@ -41,6 +42,7 @@ class Action:
     count: int = 1
 
 
+@keepable
 @dataclass(frozen=True)
 class Evidence:
     status: str
@@ -124,8 +126,7 @@ def evaluation_pass():
 
 def shared(func):
     """Mark a helper several evaluators call with the same `(schools, *args)`: within an
-    evaluation pass its answer is computed once (treat it as read-only), and each caller is
-    still seen to read what it read (so what is kept of each part depends on it)."""
+    evaluation pass its answer is computed once (treat it as read-only)."""
 
     @wraps(func)
     def wrapper(schools, *args):
@@ -133,13 +134,8 @@ def shared(func):
         if memo is None:
             return func(schools, *args)
         key = (func, tuple(s.pk for s in schools), args)
-        if key in memo:
-            value, read = memo[key]
-            note_read(read)
-            return value
-        with reading() as read:
-            value = func(schools, *args)
-        memo[key] = (value, read)
-        return value
+        if key not in memo:
+            memo[key] = func(schools, *args)
+        return memo[key]
 
     return wrapper

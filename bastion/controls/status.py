@@ -37,6 +37,7 @@ from bastion.controls.registry import (
     Evidence,
 )
 from bastion.core.models import ROLE_LABELS
+from bastion.lib.plain import keepable
 from bastion.policy.selectors import not_applicable
 
 # An attestation falling due within this many days shows on My tasks and in the digest.
@@ -52,6 +53,7 @@ STATUS_LABELS = {
 STATUS_TAGS = {MET: "green", ATTENTION: "yellow", OVERDUE: "red", NOT_APPLICABLE: "grey"}
 
 
+@keepable
 @dataclass
 class AttestationState:
     frequency: str
@@ -82,7 +84,7 @@ class ControlStatus:
     parts: list[tuple[Computed, Evidence]]
     attestation: AttestationState
     owner_role: str
-    owner: object | None  # a User, when a person is named
+    owner: Owner | None  # when a person is named
     not_applicable_reason: str = ""
     actions: list[tuple[str, Action]] = field(default_factory=list)  # (status, action)
 
@@ -152,6 +154,20 @@ def attestation_state(
     return AttestationState(frequency, last, due, MET, summary, today)
 
 
+@keepable
+@dataclass(frozen=True)
+class Owner:
+    """A control's named owner, as the pages show it and My tasks matches it (kept with the
+    plan: a name and an id, not the user's row)."""
+
+    pk: int
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@keepable
 @dataclass
 class Plan:
     """What a school decided about one control: owner, attestation state, not applicable."""
@@ -159,7 +175,7 @@ class Plan:
     code: str
     attestation: AttestationState
     owner_role: str
-    owner: object | None
+    owner: Owner | None
     not_applicable_reason: str | None
 
     def owned_by(self, user, roles: set[str]) -> bool:
@@ -210,7 +226,9 @@ def plans(
                     code, frequency, last.get((school.pk, code)), computed, today
                 ),
                 owner_role=(setting.owner_role if setting else "") or defaults.owner_role(code),
-                owner=setting.owner if setting else None,
+                owner=Owner(setting.owner.pk, str(setting.owner))
+                if setting and setting.owner
+                else None,
                 not_applicable_reason=marked.get(school.pk, {}).get(code),
             )
     return result
@@ -231,10 +249,9 @@ def statuses(
 def recent_statuses(
     schools: Sequence, today: dt.date, evaluated: set[int] | None = None, ahead: float = 0
 ) -> dict[int, dict[str, ControlStatus]]:
-    """`statuses()` of every control, each computed part kept for reuse until something it
-    read is written at that school, the day changes, or a quarter of an hour passes
-    (bastion.controls.kept): after a change to one register, only the parts that read it are
-    evaluated again. The ids of the schools where anything was evaluated join `evaluated`;
+    """`statuses()` of every control, each computed part kept for reuse until a change is
+    recorded at that school, the day changes, or a quarter of an hour passes
+    (bastion.controls.kept). The ids of the schools where anything was evaluated join `evaluated`;
     `ahead` is the refresh job's margin (`reuse_parts`)."""
     schools = list(schools)
     codes = list(ROWS)

@@ -42,8 +42,8 @@ def trust_matrix(request, trust):
 
 def matrix_rows(schools, today, ahead: float = 0) -> dict[int, dict]:
     """Each school's row of the matrix, small and plain (text and HTML), kept for reuse
-    until something its controls read is written at that school: a change at one school
-    evaluates what the change can affect there, and builds that school's row again."""
+    until a change is recorded at that school: a change at one school builds that school's
+    row again, and no other."""
 
     def build(stale):
         found = control_status.recent_statuses(stale, today)

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from bastion.core import clients, revisions
+from bastion.core import clients, generations
 from bastion.core.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -126,7 +126,7 @@ def record(
         head.last_hash = event.hash
         head.count += 1
         head.save(update_fields=["last_hash", "count"])
-        revisions.moved(school, actor)
+        generations.bump(action, school, actor)
     return event
 
 

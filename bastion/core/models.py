@@ -278,28 +278,17 @@ class AuditHead(models.Model):
         return f"audit head after {self.count} entries"
 
 
-class RegisterRevision(models.Model):
-    """Where a school's data last changed, register by register (a register is an app: people,
-    equipment, agreements...; the school's own row is the register "school").
+class ChangeGeneration(models.Model):
+    """How many changes have been recorded at a school: every audited change there adds one
+    (bastion.core.generations). What is computed from the school's registers (the controls'
+    evidence, its trust matrix row, its agreement counts) is kept with the number it was
+    computed at, and reused only while the number is the same (bastion.controls.kept)."""
 
-    Moved by each audit event at the school for the registers its change wrote to
-    (bastion.core.revisions). What is computed from the registers (the controls' evidence, the
-    agreement counts) notes which registers its queries read, and is reused until one of those
-    moves: a new laptop re-evaluates the equipment controls, not the agreement coverage.
-    The token is random: equal tokens mean nothing was recorded in between.
-    """
-
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
-    register = models.CharField(max_length=40)
-    token = models.BigIntegerField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["school", "register"], name="registerrevision_unique")
-        ]
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"{self.register} of {self.school_id} at {self.token}"
+        return f"{self.school_id}: change {self.number}"
 
 
 class StoredFile(models.Model):

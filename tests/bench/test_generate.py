@@ -93,11 +93,9 @@ def test_the_later_registers_are_filled_for_every_school():
     assert StatusSnapshot.objects.filter(school=school).exists()
 
 
-def test_every_register_of_every_school_has_a_revision_as_after_a_term_of_use():
-    from bastion.core.revisions import revisions
+def test_every_school_has_had_changes_as_after_a_term_of_use():
+    from bastion.core.generations import generations
 
-    counts = generate("tiny")
+    generate("tiny")
     school = School.objects.get()
-    found = revisions([school])[school.pk]
-    assert {"school", "people", "equipment", "agreements", "controls"} <= set(found)
-    assert counts["revisions"] == len(found)
+    assert generations([school])[school.pk] > 0

@@ -1,0 +1,65 @@
+"""Answers as plain JSON data and back, exactly: what the controls keep (bastion.controls.kept)
+is stored this way, never pickled.
+
+JSON's own values stay as they are; tuples, dates, dicts with other keys and the dataclasses
+marked @keepable become one-key objects tagged "~...", so a value read back equals the one
+written. Anything else is refused when written, not misread later.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+_KEEPABLE: dict[str, type] = {}
+
+
+def keepable(cls):
+    """Mark a dataclass whose instances parts may answer with (kept by its fields)."""
+    tag = f"~{cls.__name__}"
+    if _KEEPABLE.setdefault(tag, cls) is not cls:
+        raise TypeError(f"two keepable classes are called {cls.__name__}")
+    return cls
+
+
+def dump(value):
+    """`value` as plain JSON data."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, list):
+        return [dump(v) for v in value]
+    if isinstance(value, tuple):
+        return {"~tuple": [dump(v) for v in value]}
+    if isinstance(value, dt.datetime):
+        return {"~datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"~date": value.isoformat()}
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("~") for k in value):
+            return {k: dump(v) for k, v in value.items()}
+        return {"~dict": [[dump(k), dump(v)] for k, v in value.items()]}
+    tag = f"~{type(value).__name__}"
+    if _KEEPABLE.get(tag) is type(value):
+        return {tag: {f.name: dump(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    raise TypeError(f"{type(value).__name__} cannot be kept: mark it @keepable, or answer plainly")
+
+
+def load(data):
+    """What `dump` made, as it was."""
+    if isinstance(data, list):
+        return [load(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if len(data) == 1:
+        ((tag, inner),) = data.items()
+        if tag == "~tuple":
+            return tuple(load(v) for v in inner)
+        if tag == "~datetime":
+            return dt.datetime.fromisoformat(inner)
+        if tag == "~date":
+            return dt.date.fromisoformat(inner)
+        if tag == "~dict":
+            return {load(k): load(v) for k, v in inner}
+        if tag in _KEEPABLE:
+            return _KEEPABLE[tag](**{k: load(v) for k, v in inner.items()})
+    return {k: load(v) for k, v in data.items()}
