@@ -149,9 +149,10 @@ class UploadForm(forms.Form):
 class MappingForm(forms.Form):
     mark_leavers = forms.BooleanField(
         required=False,
-        initial=True,
+        initial=False,
         label="Mark people missing from this file as having left",
-        help_text="Untick when the file holds only some of them.",
+        help_text="Tick only when the file lists everyone: anyone not in it is marked as having "
+        "left today.",
     )
 
     def __init__(self, *args, kind: str, headers: list[str], mapping: dict, **kwargs):

@@ -141,7 +141,7 @@ def _counts(summary: dict) -> dict:
     return {k: summary.get(k, 0) for k in COUNTS}
 
 
-def preview(*, school, kind: str, filename: str, data: bytes, mark_leavers: bool = True) -> dict:
+def preview(*, school, kind: str, filename: str, data: bytes, mark_leavers: bool = False) -> dict:
     """What importing the file would do, writing nothing at all (not even the upload)."""
     if kind not in KINDS:
         raise ImportRefused(["Choose what the file holds: staff, pupils, contacts or a CTF."])
@@ -154,7 +154,7 @@ def preview(*, school, kind: str, filename: str, data: bytes, mark_leavers: bool
 
 
 def job_plan(
-    *, job: ImportJob, mapping: dict | None = None, mark_leavers: bool = True
+    *, job: ImportJob, mapping: dict | None = None, mark_leavers: bool = False
 ) -> ImportJob:
     """Preview: work out what the import would do, or record why it cannot be done."""
     if mapping is not None:

@@ -216,7 +216,7 @@ def _match(kind: str, row: dict, by_id: dict, by_email: dict) -> Person | None:
 
 
 def plan_import(
-    school, kind: str, parsed: list[dict], mark_leavers: bool = True, new_pupils=frozenset()
+    school, kind: str, parsed: list[dict], mark_leavers: bool = False, new_pupils=frozenset()
 ) -> Plan:
     """What importing these rows would do, read in a fixed number of queries. `new_pupils`:
     UPNs the same file creates, which contacts may be linked to."""

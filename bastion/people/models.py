@@ -281,7 +281,8 @@ class ImportJob(models.Model):
     payload = models.BinaryField()  # the file, encrypted (bastion.lib.crypto); emptied when done
     digest = models.CharField(max_length=64)
     mapping = models.JSONField(default=dict, blank=True)
-    mark_leavers = models.BooleanField(default=True)
+    # Off unless asked for: a partial file must never archive everyone it leaves out.
+    mark_leavers = models.BooleanField(default=False)
     summary = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)

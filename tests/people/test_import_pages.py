@@ -104,6 +104,16 @@ def test_a_required_column_left_unchosen_says_which(client_for, office, school):
     assert "Choose the column that holds Date of birth." in response.content.decode()
 
 
+def test_marking_missing_people_as_left_is_off_until_ticked(client_for, office, school):
+    client = client_for(office)
+    job_url = upload(client, school, data("pupils.csv"))["Location"]
+    page = client.get(job_url).content.decode()
+    box = page[page.index('name="mark_leavers"') - 80 : page.index('name="mark_leavers"') + 80]
+    assert 'type="checkbox"' in box
+    assert "checked" not in box
+    assert ImportJob.objects.get().mark_leavers is False
+
+
 def test_leavers_are_marked_only_when_the_box_is_ticked(client_for, office, school):
     run_import(school, office, "pupils", "pupils.csv", data("pupils.csv"))
     fewer = b"\r\n".join(data("pupils.csv").splitlines()[:3]) + b"\r\n"
