@@ -16,7 +16,7 @@ from django.utils import timezone
 from bastion.core import audit
 from bastion.lib import crypto
 from bastion.people import ctf, imports
-from bastion.people.import_files import MAX_BYTES, ImportRefused, too_large
+from bastion.people.import_files import ENCODINGS, MAX_BYTES, ImportRefused, too_large
 from bastion.people.models import ImportJob
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,9 @@ def _plans(job: ImportJob, data: bytes | None = None, progress=None) -> list[imp
     if job.kind != "ctf":
         table = _read(job, data)
         parsed = imports.parse_rows(job.kind, table, job.mapping, progress=progress)
-        return [imports.plan_import(job.school, job.kind, parsed, mark_leavers=job.mark_leavers)]
+        plan = imports.plan_import(job.school, job.kind, parsed, mark_leavers=job.mark_leavers)
+        plan.encoding = table.encoding
+        return [plan]
     pupils_table, contacts_table = _read(job, data)
     errors, parsed = [], {}
     for kind, table in (("pupils", pupils_table), ("contacts", contacts_table)):
@@ -134,7 +136,14 @@ def _summary(plans: list[imports.Plan]) -> dict:
             f"{u.name}: {', '.join(sorted(u.changes))}" for u in plan.updates[:SAMPLE]
         ]
         samples["left"] += [plan.names.get(pk, str(pk)) for pk in plan.leavers[:SAMPLE]]
-    return {**summary, "rows": rows, "samples": {k: v[:SAMPLE] for k, v in samples.items()}}
+    encoding = ENCODINGS.get(plans[0].encoding, "") if plans else ""
+    return {
+        **summary,
+        "rows": rows,
+        "samples": {k: v[:SAMPLE] for k, v in samples.items()},
+        "encoding": encoding,
+        "legacy_encoding": bool(plans and plans[0].encoding == "cp1252"),
+    }
 
 
 def _counts(summary: dict) -> dict:

@@ -192,6 +192,7 @@ class Plan:
     links: list[dict] = field(default_factory=list)
     unlinks: list[int] = field(default_factory=list)  # ParentLink ids the file no longer has
     names: dict[int, str] = field(default_factory=dict)  # leavers' names, for the preview
+    encoding: str = ""  # how the file's text was read (import_files.ENCODINGS), for the preview
 
     def counts(self) -> dict[str, int]:
         return {

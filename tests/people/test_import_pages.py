@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 
 import pytest
@@ -134,6 +135,17 @@ def test_leavers_are_marked_only_when_the_box_is_ticked(client_for, office, scho
     assert Person.objects.current().count() == 2
 
 
+def test_the_preview_says_a_windows_1252_file_was_read_as_such(client_for, office, school):
+    content = "UPN,Legal Forename,Legal Surname,DOB,Year,Reg Group\r\n"
+    content += "H801200001002,Siân,Brontë,2016-02-14,4,4A\r\n"
+    client = client_for(office)
+    job_url = upload(client, school, content.encode("cp1252"))["Location"]
+    client.post(job_url, MAPPING)
+    page = html.unescape(client.get(job_url).content.decode())
+    assert "Read as Windows-1252 (Excel's older CSV format)." in page
+    assert "Siân Brontë" in page
+
+
 def test_a_file_with_bad_rows_shows_every_problem_and_imports_nothing(client_for, office, school):
     rows = [
         PUPIL_HEADER,
@@ -160,8 +172,8 @@ def test_a_file_with_bad_rows_shows_every_problem_and_imports_nothing(client_for
         ("p.csv", b"%PDF-1.4 a document", "is not a CSV text file"),
         (
             "p.csv",
-            "UPN,Forename\r\nH801200001001,Zoë\r\n".encode("cp1252"),
-            "Row 2: the file is not UTF-8",
+            b"UPN,Forename\r\nH801200001001,Zo\x81\r\n",
+            "Row 2: the file is neither UTF-8 nor Windows-1252",
         ),
         ("p.csv", b"UPN,Forename,Surname,DOB,Year\r\n", "no rows of people"),
     ],
