@@ -169,6 +169,10 @@ def job_plan(
     if mapping is not None:
         job.mapping = {k: v for k, v in mapping.items() if v}
     job.mark_leavers = mark_leavers and job.kind != "ctf"
+    if mapping is not None and job.kind != "ctf":
+        # Remembered even when the file is refused: the fixed file comes back with the same
+        # columns, and choosing them all again is how a wrong one slips in.
+        imports.remember_mapping(job.school, job.kind, job.mapping)
     try:
         plans = _plans(job)
     except ImportRefused as refused:
@@ -179,8 +183,6 @@ def job_plan(
         job.errors = []
         job.summary = _summary(plans)
         job.status = ImportJob.Status.PLANNED
-        if job.kind != "ctf":
-            imports.remember_mapping(job.school, job.kind, job.mapping)
     job.save(update_fields=["mapping", "mark_leavers", "errors", "summary", "status"])
     return job
 

@@ -87,6 +87,36 @@ def test_the_column_mapping_is_remembered_for_the_next_upload(client_for, office
     }
 
 
+def test_the_column_mapping_of_a_refused_file_is_offered_again_with_the_next_upload(
+    client_for, office, school
+):
+    header = ["Pupil number", "Known as", "Family", "Born", "NC", "Tutor group"]
+    bad = [header, ["H801200001001", "Ada", "Okonkwo-Hale", "31/02/2017", "3", "3B"]]
+    client = client_for(office)
+    job_url = upload(client, school, csv_bytes(bad))["Location"]
+    mapping = {
+        "col_mis_id": "Pupil number",
+        "col_first_name": "Known as",
+        "col_last_name": "Family",
+        "col_date_of_birth": "Born",
+        "col_year_group": "NC",
+        "col_class_name": "Tutor group",
+    }
+    client.post(job_url, mapping)
+    page = client.get(job_url).content.decode()
+    assert "The file cannot be imported as it is" in page
+    assert not Person.objects.exists()
+
+    fixed = [header, ["H801200001001", "Ada", "Okonkwo-Hale", "28/02/2017", "3", "3B"]]
+    next_url = upload(client, school, csv_bytes(fixed), name="fixed.csv")["Location"]
+    page = client.get(next_url).content.decode()
+    assert '<option value="Known as" selected>' in page
+    assert '<option value="Born" selected>' in page
+    assert ImportJob.objects.get(filename="fixed.csv").mapping == {
+        k[4:]: v for k, v in mapping.items()
+    }
+
+
 def test_choosing_the_same_column_twice_is_refused_in_the_form(client_for, office, school):
     client = client_for(office)
     job_url = upload(client, school, data("pupils.csv"))["Location"]
