@@ -193,6 +193,21 @@ class MappingForm(forms.Form):
         return {k[4:]: v for k, v in self.cleaned_data.items() if k.startswith("col_") and v}
 
 
+class ConfirmImportForm(forms.Form):
+    """The tick an import needs when it marks many people, or a privileged role, as left."""
+
+    understood = forms.BooleanField(required=True)
+
+    def __init__(self, *args, sentence: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["understood"]
+        field.label = sentence
+        field.error_messages["required"] = (
+            f"Tick “{sentence}” to import. If they have not left, choose other columns and "
+            "untick “Mark people missing from this file as having left”."
+        )
+
+
 # The earliest date a check can plausibly carry; anything before is a typing slip.
 EARLIEST = dt.date(1950, 1, 1)
 

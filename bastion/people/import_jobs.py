@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bastion.core import audit
+from bastion.core.models import ROLES
 from bastion.lib import crypto
 from bastion.people import ctf, imports
 from bastion.people.import_files import ENCODINGS, MAX_BYTES, ImportRefused, too_large
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 INLINE_ROWS = 2000  # files with more rows are imported by the background worker
 SAMPLE = 20
+# Marking more people than this as left (or anyone with a privileged role) needs a tick.
+CONFIRM_LEAVERS_ABOVE = 3
 CLAIM_TIMEOUT = dt.timedelta(minutes=30)
 KEEP_UNFINISHED = dt.timedelta(days=7)  # an upload nobody imported is forgotten after this
 KINDS = {
@@ -122,32 +125,70 @@ def _plans(job: ImportJob, data: bytes | None = None, progress=None) -> list[imp
 
 def _summary(plans: list[imports.Plan]) -> dict:
     summary: dict = dict.fromkeys(COUNTS, 0)
-    samples: dict[str, list[str]] = {"created": [], "updated": [], "left": []}
+    samples: dict[str, list[dict]] = {"created": [], "updated": [], "left": []}
+    accounts: list[dict] = []
     rows = 0
     for plan in plans:
         rows += plan.rows
         for name, count in plan.counts().items():
             summary[name] += count
         samples["created"] += [
-            f"{v.get('first_name', '')} {v.get('last_name', '')}".strip()
+            {
+                "name": f"{v.get('first_name', '')} {v.get('last_name', '')}".strip(),
+                "email": v.get("email", ""),
+            }
             for v in plan.creates[:SAMPLE]
         ]
         samples["updated"] += [
-            f"{u.name}: {', '.join(sorted(u.changes))}" for u in plan.updates[:SAMPLE]
+            {"name": u.name, "email": u.email, "changes": ", ".join(sorted(u.changes))}
+            for u in plan.updates[:SAMPLE]
         ]
-        samples["left"] += [plan.names.get(pk, str(pk)) for pk in plan.leavers[:SAMPLE]]
+        samples["left"] += [
+            {"name": plan.names.get(pk, str(pk)), "email": plan.emails.get(pk, "")}
+            for pk in plan.leavers[:SAMPLE]
+        ]
+        # Every leaver who signs in to Bastion, not a sample: these are the ones to check.
+        accounts += [
+            {"name": plan.names[pk], "email": plan.emails.get(pk, ""), "roles": roles}
+            for pk, roles in plan.accounts.items()
+        ]
     encoding = ENCODINGS.get(plans[0].encoding, "") if plans else ""
+    held = {role for account in accounts for role in account["roles"]}
     return {
         **summary,
         "rows": rows,
         "samples": {k: v[:SAMPLE] for k, v in samples.items()},
         "encoding": encoding,
         "legacy_encoding": bool(plans and plans[0].encoding == "cp1252"),
+        "left_accounts": sorted(accounts, key=lambda a: (not a["roles"], a["name"])),
+        "left_roles": [label for _, label in ROLES if label in held],
     }
 
 
+def confirmation(summary: dict) -> str:
+    """The sentence to tick before importing, or "" when the import needs none: when more than
+    a few people would be marked as left, or anyone holding a privileged role."""
+    left, roles = summary.get("left", 0), summary.get("left_roles", [])
+    if left <= CONFIRM_LEAVERS_ABOVE and not roles:
+        return ""
+    people = f"{left} {'person' if left == 1 else 'people'}"
+    including = ""
+    if roles:
+        named = [f"the {role}" for role in roles]
+        including = (
+            ", including "
+            + (named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}")
+            + ","
+        )
+    return f"I understand {people}{including} will be marked as having left"
+
+
 def _counts(summary: dict) -> dict:
-    return {k: summary.get(k, 0) for k in COUNTS}
+    """What an import must still do to be the one previewed: the counts, and who with an
+    account would be marked as left (the same number of leavers may be other people)."""
+    return {k: summary.get(k, 0) for k in COUNTS} | {
+        "left_accounts": summary.get("left_accounts", [])
+    }
 
 
 def preview(*, school, kind: str, filename: str, data: bytes, mark_leavers: bool = False) -> dict:
@@ -187,8 +228,13 @@ def job_plan(
     return job
 
 
-def job_start(*, actor, job: ImportJob, request=None) -> ImportJob:
-    """Import a previewed job now if it is small, or queue it for the background worker."""
+def job_start(*, actor, job: ImportJob, understood: bool = False, request=None) -> ImportJob:
+    """Import a previewed job now if it is small, or queue it for the background worker.
+    `understood`: the person ticked the confirmation the preview asked for (see
+    `confirmation`); without it such an import is refused and nothing changes."""
+    sentence = confirmation(job.summary)
+    if sentence and not understood:
+        raise ImportRefused([f"Tick “{sentence}” to import, or choose other options."])
     rows = job.summary.get("rows", 0)
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PLANNED).update(
         status=ImportJob.Status.QUEUED, done=0, total=2 * rows, errors=[]

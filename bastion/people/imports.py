@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bastion.core import audit
+from bastion.core.models import PRIVILEGED_ROLES, ROLES, Membership
 from bastion.people import scr
 from bastion.people.import_fields import SPECS, guess_mapping  # re-exported
 from bastion.people.import_files import MAX_BYTES, ImportRefused, Table, read_table  # re-exported
@@ -175,6 +176,7 @@ class Update:
     pk: int
     name: str
     changes: dict  # {field: (old, new)}
+    email: str = ""
 
 
 @dataclass
@@ -192,6 +194,9 @@ class Plan:
     links: list[dict] = field(default_factory=list)
     unlinks: list[int] = field(default_factory=list)  # ParentLink ids the file no longer has
     names: dict[int, str] = field(default_factory=dict)  # leavers' names, for the preview
+    emails: dict[int, str] = field(default_factory=dict)  # leavers' e-mails, for the preview
+    # Leavers who sign in to Bastion at this school: {pk: labels of the privileged roles held}.
+    accounts: dict[int, list[str]] = field(default_factory=dict)
     encoding: str = ""  # how the file's text was read (import_files.ENCODINGS), for the preview
 
     def counts(self) -> dict[str, int]:
@@ -254,7 +259,8 @@ def plan_import(
         matched[person.pk] = row["_at"]
         changes = {k: (getattr(person, k), v) for k, v in values.items() if getattr(person, k) != v}
         if changes:
-            plan.updates.append(Update(person.pk, person.full_name, changes))
+            email = values.get("email") or person.email
+            plan.updates.append(Update(person.pk, person.full_name, changes, email))
         else:
             plan.unchanged += 1
     if mark_leavers:
@@ -263,11 +269,33 @@ def plan_import(
             if p.pk not in matched and p.left_on is None and has_key:
                 plan.leavers.append(p.pk)
                 plan.names[p.pk] = p.full_name
+                plan.emails[p.pk] = p.email
+        if plan.leavers:
+            leaving = set(plan.leavers)
+            plan.accounts = _accounts(school, [p for p in existing if p.pk in leaving])
     if kind == "contacts":
         errors += _plan_links(plan, school, parsed, existing, new_pupils, mark_leavers)
     if errors:
         raise ImportRefused(errors[:MAX_ERRORS])
     return plan
+
+
+def _accounts(school, people: list[Person]) -> dict[int, list[str]]:
+    """Which of these people hold an account at the school (linked to their record, or with
+    the same e-mail address), with the privileged roles they hold. One query over the school's
+    memberships, which are far fewer than the people a pupil or parent file can leave out."""
+    by_user = {p.user_id: p.pk for p in people if p.user_id}
+    by_email = {p.email.lower(): p.pk for p in people if p.email}
+    found: dict[int, list[str]] = {}
+    members = Membership.objects.for_school(school).active().select_related("user").order_by()
+    for membership in members:
+        pk = by_user.get(membership.user_id) or by_email.get(membership.user.email.lower())
+        if pk is not None:
+            held = PRIVILEGED_ROLES & membership.roles
+            found[pk] = [
+                label for role, label in ROLES if role in held or label in found.get(pk, [])
+            ]
+    return found
 
 
 def _plan_links(plan, school, parsed, parents, new_pupils, mark_leavers) -> list[str]:
