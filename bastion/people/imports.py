@@ -359,6 +359,8 @@ def apply_plan(*, actor, school, plan: Plan, source: str, digest: str = "", requ
     the counts."""
     now = timezone.now()
     new_people = [Person(school=school, kind=KIND_OF[plan.kind], **v) for v in plan.creates]
+    for person in new_people:
+        person.fold_search_name()  # bulk_create does not call save()
     Person.objects.bulk_create(new_people, batch_size=500)
     if plan.updates:
         people = Person.objects.in_bulk([u.pk for u in plan.updates])
@@ -368,6 +370,9 @@ def apply_plan(*, actor, school, plan: Plan, source: str, digest: str = "", requ
                 setattr(people[u.pk], name, new)
                 fields.add(name)
             people[u.pk].updated_at = now
+            people[u.pk].fold_search_name()
+        if fields & {"first_name", "last_name"}:
+            fields.add("search_name")
         Person.objects.bulk_update(list(people.values()), sorted(fields), batch_size=200)
     for chunk in _chunks(plan.leavers):
         Person.objects.filter(school=school, pk__in=chunk, left_on__isnull=True).update(

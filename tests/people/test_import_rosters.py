@@ -475,3 +475,13 @@ def test_a_file_with_only_some_columns_leaves_the_others_alone(school, office):
     job = run_import(school, office, "pupils", "p.csv", csv_bytes(rows))
     assert job.summary["result"]["unchanged"] == 5
     assert Person.objects.get(mis_id="H801200001001").class_name == "3B"
+
+
+def test_imported_people_are_found_by_their_folded_names(school, office):
+    header = ["UPN", "Legal Forename", "Legal Surname", "DOB", "Year", "Reg Group"]
+    rows = [header, ["H801200001002", "Zoë", "O'Neill", "2016-02-14", "4", "4A"]]
+    run_import(school, office, "pupils", "p.csv", csv_bytes(rows))  # bulk_create
+    assert Person.objects.get().search_name == "zoeoneill"
+    rows[1][2] = "Ní Bhriain"
+    run_import(school, office, "pupils", "p.csv", csv_bytes(rows))  # bulk_update
+    assert Person.objects.get().search_name == "zoenibhriain"
