@@ -16,7 +16,7 @@ from django.utils import timezone
 from bastion.core import audit
 from bastion.core.models import ROLES
 from bastion.lib import crypto
-from bastion.people import ctf, imports
+from bastion.people import ctf, import_undo, imports
 from bastion.people.import_files import ENCODINGS, MAX_BYTES, ImportRefused, too_large
 from bastion.people.models import ImportJob
 
@@ -297,9 +297,10 @@ def job_run(pk: int, *, actor=None, request=None) -> bool:
             return True
         ImportJob.objects.filter(pk=pk).update(done=summary["rows"], total=2 * summary["rows"])
         counts = dict.fromkeys(COUNTS, 0)
+        undo = []
         with transaction.atomic():
             for plan in plans:
-                result = imports.apply_plan(
+                result, record = imports.apply_plan(
                     actor=actor,
                     school=job.school,
                     plan=plan,
@@ -308,6 +309,17 @@ def job_run(pk: int, *, actor=None, request=None) -> bool:
                     request=request,
                 )
                 counts = {k: counts[k] + result.get(k, 0) for k in COUNTS}
+                undo.append(record)
+            # In the same transaction as the writes, so an applied import always has what
+            # undoing it needs.
+            _finish(
+                pk,
+                ImportJob.Status.DONE,
+                summary={**job.summary, "result": counts},
+                undo=undo,
+                done=2 * summary["rows"],
+                total=2 * summary["rows"],
+            )
     except ImportRefused as refused:
         _finish(pk, ImportJob.Status.FAILED, errors=refused.errors)
         return True
@@ -322,13 +334,6 @@ def job_run(pk: int, *, actor=None, request=None) -> bool:
             ],
         )
         return True
-    _finish(
-        pk,
-        ImportJob.Status.DONE,
-        summary={**job.summary, "result": counts},
-        done=2 * summary["rows"],
-        total=2 * summary["rows"],
-    )
     return True
 
 
@@ -346,6 +351,7 @@ def run_queued(limit: int = 5) -> int:
     )
     ran = sum(job_run(pk) for pk in pks)
     forget_unfinished()
+    import_undo.forget_undo()
     return ran
 
 

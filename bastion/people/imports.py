@@ -354,10 +354,15 @@ def _plan_links(plan, school, parsed, parents, new_pupils, mark_leavers) -> list
 
 
 @transaction.atomic
-def apply_plan(*, actor, school, plan: Plan, source: str, digest: str = "", request=None) -> dict:
+def apply_plan(
+    *, actor, school, plan: Plan, source: str, digest: str = "", request=None
+) -> tuple[dict, dict]:
     """Write a plan in one transaction, audited as one event that lists every change; returns
-    the counts."""
+    the counts and what undoing it needs (bastion.people.import_undo): the people created, the
+    fields updated with their values before, the people marked as left, the links changed."""
     now = timezone.now()
+    today = timezone.localdate()
+    undo: dict = {"kind": plan.kind, "left_on": today, "updated": {}, "left": []}
     new_people = [Person(school=school, kind=KIND_OF[plan.kind], **v) for v in plan.creates]
     for person in new_people:
         person.fold_search_name()  # bulk_create does not call save()
@@ -366,6 +371,7 @@ def apply_plan(*, actor, school, plan: Plan, source: str, digest: str = "", requ
         people = Person.objects.in_bulk([u.pk for u in plan.updates])
         fields = {"updated_at"}
         for u in plan.updates:
+            undo["updated"][str(u.pk)] = {name: getattr(people[u.pk], name) for name in u.changes}
             for name, (_, new) in u.changes.items():
                 setattr(people[u.pk], name, new)
                 fields.add(name)
@@ -375,10 +381,12 @@ def apply_plan(*, actor, school, plan: Plan, source: str, digest: str = "", requ
             fields.add("search_name")
         Person.objects.bulk_update(list(people.values()), sorted(fields), batch_size=200)
     for chunk in _chunks(plan.leavers):
-        Person.objects.filter(school=school, pk__in=chunk, left_on__isnull=True).update(
-            left_on=timezone.localdate(), updated_at=now
-        )
-    links = _apply_links(school, plan) if plan.kind == "contacts" else []
+        leaving = Person.objects.filter(school=school, pk__in=chunk, left_on__isnull=True)
+        ids = list(leaving.values_list("pk", flat=True))
+        undo["left"] += ids
+        Person.objects.filter(pk__in=ids).update(left_on=today, updated_at=now)
+    undo["created"] = [p.pk for p in new_people]
+    links = _apply_links(school, plan, undo) if plan.kind == "contacts" else []
     if plan.kind == "staff":
         touched = [p.pk for p in new_people] + [u.pk for u in plan.updates]
         for chunk in _chunks(touched):
@@ -404,10 +412,12 @@ def apply_plan(*, actor, school, plan: Plan, source: str, digest: str = "", requ
             "unlinked_ids": plan.unlinks,
         },
     )
-    return counts
+    # After every write: a person whose updated_at is later was changed after this import.
+    undo["at"] = timezone.now()
+    return counts, undo
 
 
-def _apply_links(school, plan: Plan) -> list[list]:
+def _apply_links(school, plan: Plan, undo: dict) -> list[list]:
     ids = {
         kind: dict(
             Person.objects.filter(school=school, kind=kind)
@@ -429,19 +439,29 @@ def _apply_links(school, plan: Plan) -> list[list]:
         for link in ParentLink.objects.filter(school=school, child_id__in=chunk):
             existing[(link.parent_id, link.child_id)] = link
     new, changed = [], []
+    undo_changed: dict[str, dict] = {}
     for (parent, child), values in wanted.items():
         link = existing.get((parent, child))
         if link is None:
             new.append(ParentLink(school=school, parent_id=parent, child_id=child, **values))
             continue
+        undo_changed[str(link.pk)] = {name: getattr(link, name) for name in LINK_FIELDS}
         for name, value in values.items():
             setattr(link, name, value)
         changed.append(link)
     ParentLink.objects.bulk_create(new, batch_size=500)
     if changed:
         ParentLink.objects.bulk_update(changed, list(LINK_FIELDS), batch_size=200)
+    removed = []
     for chunk in _chunks(plan.unlinks):
-        ParentLink.objects.filter(school=school, pk__in=chunk).delete()
+        gone = ParentLink.objects.filter(school=school, pk__in=chunk)
+        removed += [list(row) for row in gone.values_list("parent_id", "child_id", *LINK_FIELDS)]
+        gone.delete()
+    undo |= {
+        "links_created": [link.pk for link in new],
+        "links_changed": undo_changed,
+        "links_removed": removed,
+    }
     # Compact, for the audit event: [parent id, child id, relationship, responsibility, priority].
     return [[p, c, *(v.get(k) for k in LINK_FIELDS)] for (p, c), v in wanted.items()]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -294,6 +295,7 @@ class ImportJob(models.Model):
         RUNNING = "running", "Importing"
         DONE = "done", "Imported"
         FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
 
     school = models.ForeignKey("core.School", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10)  # staff, pupils, contacts, ctf
@@ -314,6 +316,13 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # What undoing the import needs, one record per plan applied (imports.apply_plan): the
+    # people created, each updated field's value before, who was marked as left, the links.
+    undo = models.JSONField(default=list, blank=True, encoder=DjangoJSONEncoder)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from bastion.core.tenancy import get_for_school, school_view
-from bastion.people import import_jobs
+from bastion.people import import_jobs, import_undo
 from bastion.people.forms import ConfirmImportForm, MappingForm, UploadForm
 from bastion.people.import_files import MAX_BYTES, ImportRefused, too_large
 from bastion.people.models import ImportJob
@@ -64,7 +64,9 @@ def _mapping_form(request, job: ImportJob) -> MappingForm | None:
 
 def _context(school, job: ImportJob, **extra) -> dict:
     sentence = import_jobs.confirmation(job.summary) if job.status == "planned" else ""
+    undoable = job.status == ImportJob.Status.DONE and not import_undo.undo_refusal(job)
     return {
+        "undo_until": job.finished_at + import_undo.UNDO_WINDOW if undoable else None,
         "school": school,
         "job": job,
         "phase": import_jobs.phase(job),
@@ -131,4 +133,19 @@ def import_back(request, pk):
         ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PLANNED).update(
             status=ImportJob.Status.UPLOADED, errors=[]
         )
+    return redirect("people-import-job", school=school.slug, pk=job.pk)
+
+
+@school_view("people.import")
+@require_POST
+def import_undo_view(request, pk):
+    """Undo an applied import within a day (bastion.people.import_undo)."""
+    school = request.school
+    job = get_for_school(ImportJob.objects.defer("payload"), school, pk=pk)
+    try:
+        import_undo.import_undo(actor=request.user, school=school, job=job, request=request)
+    except ImportRefused as refused:
+        messages.error(request, " ".join(refused.errors))
+    else:
+        messages.success(request, "The import is undone.")
     return redirect("people-import-job", school=school.slug, pk=job.pk)
