@@ -141,6 +141,11 @@ def _name(rng: random.Random) -> tuple[str, str]:
     return rng.choice(FIRST), rng.choice(LAST)
 
 
+def _fold(people: list[Person]) -> None:
+    for person in people:
+        person.fold_search_name()  # bulk_create does not call save()
+
+
 def _upn(rng: random.Random, n: int) -> str:
     return f"{rng.choice('ABCDEFGHJKLMNPQRSTUVWXYZ')}{100000000000 + n * 7919 % 899999999999:012d}"
 
@@ -249,6 +254,7 @@ def seed_people(school, *, today: dt.date | None = None, seed: int = 1) -> int:
         )
     adults = staff + others
     _claim_for_accounts(school, adults)
+    _fold(adults)
     Person.objects.bulk_create(adults)
 
     checks = []
@@ -302,6 +308,7 @@ def seed_people(school, *, today: dt.date | None = None, seed: int = 1) -> int:
                     ),
                 )
             )
+    _fold(pupils)
     Person.objects.bulk_create(pupils)
     parents, links = [], []
     for i, pupil in enumerate(pupils):
@@ -317,6 +324,7 @@ def seed_people(school, *, today: dt.date | None = None, seed: int = 1) -> int:
             )
             parents.append(parent)
             links.append((parent, pupil, relationship, order))
+    _fold(parents)
     Person.objects.bulk_create(parents)
     ParentLink.objects.bulk_create(
         [

@@ -149,9 +149,10 @@ class UploadForm(forms.Form):
 class MappingForm(forms.Form):
     mark_leavers = forms.BooleanField(
         required=False,
-        initial=True,
+        initial=False,
         label="Mark people missing from this file as having left",
-        help_text="Untick when the file holds only some of them.",
+        help_text="Tick only when the file lists everyone: anyone not in it is marked as having "
+        "left today.",
     )
 
     def __init__(self, *args, kind: str, headers: list[str], mapping: dict, **kwargs):
@@ -190,6 +191,21 @@ class MappingForm(forms.Form):
 
     def mapping(self) -> dict:
         return {k[4:]: v for k, v in self.cleaned_data.items() if k.startswith("col_") and v}
+
+
+class ConfirmImportForm(forms.Form):
+    """The tick an import needs when it marks many people, or a privileged role, as left."""
+
+    understood = forms.BooleanField(required=True)
+
+    def __init__(self, *args, sentence: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["understood"]
+        field.label = sentence
+        field.error_messages["required"] = (
+            f"Tick “{sentence}” to import. If they have not left, choose other columns and "
+            "untick “Mark people missing from this file as having left”."
+        )
 
 
 # The earliest date a check can plausibly carry; anything before is a typing slip.

@@ -16,6 +16,14 @@ MAX_COLUMNS = 200
 # A workbook is a zip: refuse one that unpacks to far more than any roster needs (a zip bomb).
 MAX_UNPACKED_BYTES = 20 * MAX_BYTES
 DELIMITERS = ",;\t"
+# The encodings a CSV is read in, tried in order, with the words the preview uses for each.
+# Excel's plain "CSV (comma delimited)" is Windows-1252 on UK machines; every newer export
+# (and "CSV UTF-8") is UTF-8. UTF-8 comes first: Windows-1252 decodes almost any bytes, so it
+# can only be the fallback.
+ENCODINGS = {
+    "utf-8": "UTF-8",
+    "cp1252": "Windows-1252 (Excel's older CSV format)",
+}
 
 
 class ImportRefused(Exception):
@@ -35,6 +43,7 @@ class Table:
     rows: list[list[str]]
     numbers: list[int] = field(default_factory=list)
     labels: list[str] | None = None  # names rows otherwise, e.g. "Pupil 3" in a CTF
+    encoding: str = ""  # how a CSV's bytes were read (ENCODINGS); empty for a workbook
 
     def where(self, i: int) -> str:
         if self.labels is not None:
@@ -138,25 +147,38 @@ def _delimiter(text: str) -> str:
     return max(DELIMITERS, key=first.count) if any(d in first for d in DELIMITERS) else ","
 
 
-def _read_csv(data: bytes) -> Table:
+def _decode(data: bytes) -> tuple[str, str]:
+    """The text of a CSV and the encoding it was read in: UTF-8 (with or without a byte order
+    mark), else Windows-1252; refuses bytes that are neither."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportRefused(
             [
-                f"Row {line}: the file is not UTF-8 text (it has a character Bastion cannot read "
-                "there). In Excel, save it as “CSV UTF-8 (comma delimited)” and try again."
+                f"Row {line}: the file is neither UTF-8 nor Windows-1252 text (it has a character "
+                "Bastion cannot read there). In Excel, save it as “CSV UTF-8 (comma delimited)” "
+                "and try again."
             ]
         ) from None
+
+
+def _read_csv(data: bytes) -> Table:
+    text, encoding = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         # Row numbers as Excel shows them: one per record, even if a cell spans lines.
-        return _table(enumerate(reader, start=1))
+        table = _table(enumerate(reader, start=1))
     except csv.Error as exc:
         raise ImportRefused(
             [f"Row {reader.line_num}: the file is not valid CSV ({exc})."]
         ) from None
+    table.encoding = encoding
+    return table
 
 
 def _cell(value) -> str:

@@ -14,15 +14,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from bastion.core import audit
+from bastion.core.models import ROLES
 from bastion.lib import crypto
-from bastion.people import ctf, imports
-from bastion.people.import_files import MAX_BYTES, ImportRefused, too_large
+from bastion.people import ctf, import_undo, imports
+from bastion.people.import_files import ENCODINGS, MAX_BYTES, ImportRefused, too_large
 from bastion.people.models import ImportJob
 
 log = logging.getLogger(__name__)
 
 INLINE_ROWS = 2000  # files with more rows are imported by the background worker
 SAMPLE = 20
+# Marking more people than this as left (or anyone with a privileged role) needs a tick.
+CONFIRM_LEAVERS_ABOVE = 3
 CLAIM_TIMEOUT = dt.timedelta(minutes=30)
 KEEP_UNFINISHED = dt.timedelta(days=7)  # an upload nobody imported is forgotten after this
 KINDS = {
@@ -94,7 +97,9 @@ def _plans(job: ImportJob, data: bytes | None = None, progress=None) -> list[imp
     if job.kind != "ctf":
         table = _read(job, data)
         parsed = imports.parse_rows(job.kind, table, job.mapping, progress=progress)
-        return [imports.plan_import(job.school, job.kind, parsed, mark_leavers=job.mark_leavers)]
+        plan = imports.plan_import(job.school, job.kind, parsed, mark_leavers=job.mark_leavers)
+        plan.encoding = table.encoding
+        return [plan]
     pupils_table, contacts_table = _read(job, data)
     errors, parsed = [], {}
     for kind, table in (("pupils", pupils_table), ("contacts", contacts_table)):
@@ -120,28 +125,73 @@ def _plans(job: ImportJob, data: bytes | None = None, progress=None) -> list[imp
 
 def _summary(plans: list[imports.Plan]) -> dict:
     summary: dict = dict.fromkeys(COUNTS, 0)
-    samples: dict[str, list[str]] = {"created": [], "updated": [], "left": []}
+    samples: dict[str, list[dict]] = {"created": [], "updated": [], "left": []}
+    accounts: list[dict] = []
     rows = 0
     for plan in plans:
         rows += plan.rows
         for name, count in plan.counts().items():
             summary[name] += count
         samples["created"] += [
-            f"{v.get('first_name', '')} {v.get('last_name', '')}".strip()
+            {
+                "name": f"{v.get('first_name', '')} {v.get('last_name', '')}".strip(),
+                "email": v.get("email", ""),
+            }
             for v in plan.creates[:SAMPLE]
         ]
         samples["updated"] += [
-            f"{u.name}: {', '.join(sorted(u.changes))}" for u in plan.updates[:SAMPLE]
+            {"name": u.name, "email": u.email, "changes": ", ".join(sorted(u.changes))}
+            for u in plan.updates[:SAMPLE]
         ]
-        samples["left"] += [plan.names.get(pk, str(pk)) for pk in plan.leavers[:SAMPLE]]
-    return {**summary, "rows": rows, "samples": {k: v[:SAMPLE] for k, v in samples.items()}}
+        samples["left"] += [
+            {"name": plan.names.get(pk, str(pk)), "email": plan.emails.get(pk, "")}
+            for pk in plan.leavers[:SAMPLE]
+        ]
+        # Every leaver who signs in to Bastion, not a sample: these are the ones to check.
+        accounts += [
+            {"name": plan.names[pk], "email": plan.emails.get(pk, ""), "roles": roles}
+            for pk, roles in plan.accounts.items()
+        ]
+    encoding = ENCODINGS.get(plans[0].encoding, "") if plans else ""
+    held = {role for account in accounts for role in account["roles"]}
+    return {
+        **summary,
+        "rows": rows,
+        "samples": {k: v[:SAMPLE] for k, v in samples.items()},
+        "encoding": encoding,
+        "legacy_encoding": bool(plans and plans[0].encoding == "cp1252"),
+        "left_accounts": sorted(accounts, key=lambda a: (not a["roles"], a["name"])),
+        "left_roles": [label for _, label in ROLES if label in held],
+    }
+
+
+def confirmation(summary: dict) -> str:
+    """The sentence to tick before importing, or "" when the import needs none: when more than
+    a few people would be marked as left, or anyone holding a privileged role."""
+    left, roles = summary.get("left", 0), summary.get("left_roles", [])
+    if left <= CONFIRM_LEAVERS_ABOVE and not roles:
+        return ""
+    people = f"{left} {'person' if left == 1 else 'people'}"
+    including = ""
+    if roles:
+        named = [f"the {role}" for role in roles]
+        including = (
+            ", including "
+            + (named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}")
+            + ","
+        )
+    return f"I understand {people}{including} will be marked as having left"
 
 
 def _counts(summary: dict) -> dict:
-    return {k: summary.get(k, 0) for k in COUNTS}
+    """What an import must still do to be the one previewed: the counts, and who with an
+    account would be marked as left (the same number of leavers may be other people)."""
+    return {k: summary.get(k, 0) for k in COUNTS} | {
+        "left_accounts": summary.get("left_accounts", [])
+    }
 
 
-def preview(*, school, kind: str, filename: str, data: bytes, mark_leavers: bool = True) -> dict:
+def preview(*, school, kind: str, filename: str, data: bytes, mark_leavers: bool = False) -> dict:
     """What importing the file would do, writing nothing at all (not even the upload)."""
     if kind not in KINDS:
         raise ImportRefused(["Choose what the file holds: staff, pupils, contacts or a CTF."])
@@ -154,12 +204,16 @@ def preview(*, school, kind: str, filename: str, data: bytes, mark_leavers: bool
 
 
 def job_plan(
-    *, job: ImportJob, mapping: dict | None = None, mark_leavers: bool = True
+    *, job: ImportJob, mapping: dict | None = None, mark_leavers: bool = False
 ) -> ImportJob:
     """Preview: work out what the import would do, or record why it cannot be done."""
     if mapping is not None:
         job.mapping = {k: v for k, v in mapping.items() if v}
     job.mark_leavers = mark_leavers and job.kind != "ctf"
+    if mapping is not None and job.kind != "ctf":
+        # Remembered even when the file is refused: the fixed file comes back with the same
+        # columns, and choosing them all again is how a wrong one slips in.
+        imports.remember_mapping(job.school, job.kind, job.mapping)
     try:
         plans = _plans(job)
     except ImportRefused as refused:
@@ -170,14 +224,17 @@ def job_plan(
         job.errors = []
         job.summary = _summary(plans)
         job.status = ImportJob.Status.PLANNED
-        if job.kind != "ctf":
-            imports.remember_mapping(job.school, job.kind, job.mapping)
     job.save(update_fields=["mapping", "mark_leavers", "errors", "summary", "status"])
     return job
 
 
-def job_start(*, actor, job: ImportJob, request=None) -> ImportJob:
-    """Import a previewed job now if it is small, or queue it for the background worker."""
+def job_start(*, actor, job: ImportJob, understood: bool = False, request=None) -> ImportJob:
+    """Import a previewed job now if it is small, or queue it for the background worker.
+    `understood`: the person ticked the confirmation the preview asked for (see
+    `confirmation`); without it such an import is refused and nothing changes."""
+    sentence = confirmation(job.summary)
+    if sentence and not understood:
+        raise ImportRefused([f"Tick “{sentence}” to import, or choose other options."])
     rows = job.summary.get("rows", 0)
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PLANNED).update(
         status=ImportJob.Status.QUEUED, done=0, total=2 * rows, errors=[]
@@ -240,9 +297,10 @@ def job_run(pk: int, *, actor=None, request=None) -> bool:
             return True
         ImportJob.objects.filter(pk=pk).update(done=summary["rows"], total=2 * summary["rows"])
         counts = dict.fromkeys(COUNTS, 0)
+        undo = []
         with transaction.atomic():
             for plan in plans:
-                result = imports.apply_plan(
+                result, record = imports.apply_plan(
                     actor=actor,
                     school=job.school,
                     plan=plan,
@@ -251,6 +309,17 @@ def job_run(pk: int, *, actor=None, request=None) -> bool:
                     request=request,
                 )
                 counts = {k: counts[k] + result.get(k, 0) for k in COUNTS}
+                undo.append(record)
+            # In the same transaction as the writes, so an applied import always has what
+            # undoing it needs.
+            _finish(
+                pk,
+                ImportJob.Status.DONE,
+                summary={**job.summary, "result": counts},
+                undo=undo,
+                done=2 * summary["rows"],
+                total=2 * summary["rows"],
+            )
     except ImportRefused as refused:
         _finish(pk, ImportJob.Status.FAILED, errors=refused.errors)
         return True
@@ -265,13 +334,6 @@ def job_run(pk: int, *, actor=None, request=None) -> bool:
             ],
         )
         return True
-    _finish(
-        pk,
-        ImportJob.Status.DONE,
-        summary={**job.summary, "result": counts},
-        done=2 * summary["rows"],
-        total=2 * summary["rows"],
-    )
     return True
 
 
@@ -289,6 +351,7 @@ def run_queued(limit: int = 5) -> int:
     )
     ran = sum(job_run(pk) for pk in pks)
     forget_unfinished()
+    import_undo.forget_undo()
     return ran
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bastion.core import audit
+from bastion.core.models import PRIVILEGED_ROLES, ROLES, Membership
 from bastion.people import scr
 from bastion.people.import_fields import SPECS, guess_mapping  # re-exported
 from bastion.people.import_files import MAX_BYTES, ImportRefused, Table, read_table  # re-exported
@@ -175,6 +176,7 @@ class Update:
     pk: int
     name: str
     changes: dict  # {field: (old, new)}
+    email: str = ""
 
 
 @dataclass
@@ -192,6 +194,10 @@ class Plan:
     links: list[dict] = field(default_factory=list)
     unlinks: list[int] = field(default_factory=list)  # ParentLink ids the file no longer has
     names: dict[int, str] = field(default_factory=dict)  # leavers' names, for the preview
+    emails: dict[int, str] = field(default_factory=dict)  # leavers' e-mails, for the preview
+    # Leavers who sign in to Bastion at this school: {pk: labels of the privileged roles held}.
+    accounts: dict[int, list[str]] = field(default_factory=dict)
+    encoding: str = ""  # how the file's text was read (import_files.ENCODINGS), for the preview
 
     def counts(self) -> dict[str, int]:
         return {
@@ -216,7 +222,7 @@ def _match(kind: str, row: dict, by_id: dict, by_email: dict) -> Person | None:
 
 
 def plan_import(
-    school, kind: str, parsed: list[dict], mark_leavers: bool = True, new_pupils=frozenset()
+    school, kind: str, parsed: list[dict], mark_leavers: bool = False, new_pupils=frozenset()
 ) -> Plan:
     """What importing these rows would do, read in a fixed number of queries. `new_pupils`:
     UPNs the same file creates, which contacts may be linked to."""
@@ -253,7 +259,8 @@ def plan_import(
         matched[person.pk] = row["_at"]
         changes = {k: (getattr(person, k), v) for k, v in values.items() if getattr(person, k) != v}
         if changes:
-            plan.updates.append(Update(person.pk, person.full_name, changes))
+            email = values.get("email") or person.email
+            plan.updates.append(Update(person.pk, person.full_name, changes, email))
         else:
             plan.unchanged += 1
     if mark_leavers:
@@ -262,11 +269,33 @@ def plan_import(
             if p.pk not in matched and p.left_on is None and has_key:
                 plan.leavers.append(p.pk)
                 plan.names[p.pk] = p.full_name
+                plan.emails[p.pk] = p.email
+        if plan.leavers:
+            leaving = set(plan.leavers)
+            plan.accounts = _accounts(school, [p for p in existing if p.pk in leaving])
     if kind == "contacts":
         errors += _plan_links(plan, school, parsed, existing, new_pupils, mark_leavers)
     if errors:
         raise ImportRefused(errors[:MAX_ERRORS])
     return plan
+
+
+def _accounts(school, people: list[Person]) -> dict[int, list[str]]:
+    """Which of these people hold an account at the school (linked to their record, or with
+    the same e-mail address), with the privileged roles they hold. One query over the school's
+    memberships, which are far fewer than the people a pupil or parent file can leave out."""
+    by_user = {p.user_id: p.pk for p in people if p.user_id}
+    by_email = {p.email.lower(): p.pk for p in people if p.email}
+    found: dict[int, list[str]] = {}
+    members = Membership.objects.for_school(school).active().select_related("user").order_by()
+    for membership in members:
+        pk = by_user.get(membership.user_id) or by_email.get(membership.user.email.lower())
+        if pk is not None:
+            held = PRIVILEGED_ROLES & membership.roles
+            found[pk] = [
+                label for role, label in ROLES if role in held or label in found.get(pk, [])
+            ]
+    return found
 
 
 def _plan_links(plan, school, parsed, parents, new_pupils, mark_leavers) -> list[str]:
@@ -325,26 +354,39 @@ def _plan_links(plan, school, parsed, parents, new_pupils, mark_leavers) -> list
 
 
 @transaction.atomic
-def apply_plan(*, actor, school, plan: Plan, source: str, digest: str = "", request=None) -> dict:
+def apply_plan(
+    *, actor, school, plan: Plan, source: str, digest: str = "", request=None
+) -> tuple[dict, dict]:
     """Write a plan in one transaction, audited as one event that lists every change; returns
-    the counts."""
+    the counts and what undoing it needs (bastion.people.import_undo): the people created, the
+    fields updated with their values before, the people marked as left, the links changed."""
     now = timezone.now()
+    today = timezone.localdate()
+    undo: dict = {"kind": plan.kind, "left_on": today, "updated": {}, "left": []}
     new_people = [Person(school=school, kind=KIND_OF[plan.kind], **v) for v in plan.creates]
+    for person in new_people:
+        person.fold_search_name()  # bulk_create does not call save()
     Person.objects.bulk_create(new_people, batch_size=500)
     if plan.updates:
         people = Person.objects.in_bulk([u.pk for u in plan.updates])
         fields = {"updated_at"}
         for u in plan.updates:
+            undo["updated"][str(u.pk)] = {name: getattr(people[u.pk], name) for name in u.changes}
             for name, (_, new) in u.changes.items():
                 setattr(people[u.pk], name, new)
                 fields.add(name)
             people[u.pk].updated_at = now
+            people[u.pk].fold_search_name()
+        if fields & {"first_name", "last_name"}:
+            fields.add("search_name")
         Person.objects.bulk_update(list(people.values()), sorted(fields), batch_size=200)
     for chunk in _chunks(plan.leavers):
-        Person.objects.filter(school=school, pk__in=chunk, left_on__isnull=True).update(
-            left_on=timezone.localdate(), updated_at=now
-        )
-    links = _apply_links(school, plan) if plan.kind == "contacts" else []
+        leaving = Person.objects.filter(school=school, pk__in=chunk, left_on__isnull=True)
+        ids = list(leaving.values_list("pk", flat=True))
+        undo["left"] += ids
+        Person.objects.filter(pk__in=ids).update(left_on=today, updated_at=now)
+    undo["created"] = [p.pk for p in new_people]
+    links = _apply_links(school, plan, undo) if plan.kind == "contacts" else []
     if plan.kind == "staff":
         touched = [p.pk for p in new_people] + [u.pk for u in plan.updates]
         for chunk in _chunks(touched):
@@ -370,10 +412,12 @@ def apply_plan(*, actor, school, plan: Plan, source: str, digest: str = "", requ
             "unlinked_ids": plan.unlinks,
         },
     )
-    return counts
+    # After every write: a person whose updated_at is later was changed after this import.
+    undo["at"] = timezone.now()
+    return counts, undo
 
 
-def _apply_links(school, plan: Plan) -> list[list]:
+def _apply_links(school, plan: Plan, undo: dict) -> list[list]:
     ids = {
         kind: dict(
             Person.objects.filter(school=school, kind=kind)
@@ -395,19 +439,29 @@ def _apply_links(school, plan: Plan) -> list[list]:
         for link in ParentLink.objects.filter(school=school, child_id__in=chunk):
             existing[(link.parent_id, link.child_id)] = link
     new, changed = [], []
+    undo_changed: dict[str, dict] = {}
     for (parent, child), values in wanted.items():
         link = existing.get((parent, child))
         if link is None:
             new.append(ParentLink(school=school, parent_id=parent, child_id=child, **values))
             continue
+        undo_changed[str(link.pk)] = {name: getattr(link, name) for name in LINK_FIELDS}
         for name, value in values.items():
             setattr(link, name, value)
         changed.append(link)
     ParentLink.objects.bulk_create(new, batch_size=500)
     if changed:
         ParentLink.objects.bulk_update(changed, list(LINK_FIELDS), batch_size=200)
+    removed = []
     for chunk in _chunks(plan.unlinks):
-        ParentLink.objects.filter(school=school, pk__in=chunk).delete()
+        gone = ParentLink.objects.filter(school=school, pk__in=chunk)
+        removed += [list(row) for row in gone.values_list("parent_id", "child_id", *LINK_FIELDS)]
+        gone.delete()
+    undo |= {
+        "links_created": [link.pk for link in new],
+        "links_changed": undo_changed,
+        "links_removed": removed,
+    }
     # Compact, for the audit event: [parent id, child id, relationship, responsibility, priority].
     return [[p, c, *(v.get(k) for k in LINK_FIELDS)] for (p, c), v in wanted.items()]
 

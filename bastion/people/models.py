@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from bastion.lib.search import fold
 
 
 class Kind(models.TextChoices):
@@ -29,6 +32,9 @@ class Contract(models.TextChoices):
 YEAR_GROUPS = [("N1", "Nursery 1"), ("N2", "Nursery 2"), ("R", "Reception")] + [
     (str(y), f"Year {y}") for y in range(1, 15)
 ]
+
+
+SEARCH_NAME_LENGTH = 210  # both names (100 each), with room for ß folding to ss
 
 
 def current_q(today=None) -> Q:
@@ -102,6 +108,8 @@ class Person(models.Model):
     date_of_birth = models.DateField(null=True, blank=True)
     # Leavers are archived, never deleted.
     left_on = models.DateField(null=True, blank=True, db_index=True)
+    # The names folded for search (bastion.lib.search): "zoeoneill" for Zoë O'Neill.
+    search_name = models.CharField(max_length=SEARCH_NAME_LENGTH, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -119,10 +127,23 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["school", "kind", "last_name", "first_name"], name="person_list"),
             models.Index(fields=["school", "year_group", "class_name"], name="person_class"),
+            models.Index(fields=["school", "search_name"], name="person_search"),
         ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def save(self, *args, **kwargs):
+        # A copy of the names in another form, not a rule: kept with them wherever a row is
+        # saved. Bulk writes (imports, the demo) call fold_search_name themselves.
+        self.fold_search_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    def fold_search_name(self) -> None:
+        self.search_name = fold(f"{self.first_name} {self.last_name}")[:SEARCH_NAME_LENGTH]
 
     @property
     def full_name(self) -> str:
@@ -274,6 +295,7 @@ class ImportJob(models.Model):
         RUNNING = "running", "Importing"
         DONE = "done", "Imported"
         FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
 
     school = models.ForeignKey("core.School", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10)  # staff, pupils, contacts, ctf
@@ -281,7 +303,8 @@ class ImportJob(models.Model):
     payload = models.BinaryField()  # the file, encrypted (bastion.lib.crypto); emptied when done
     digest = models.CharField(max_length=64)
     mapping = models.JSONField(default=dict, blank=True)
-    mark_leavers = models.BooleanField(default=True)
+    # Off unless asked for: a partial file must never archive everyone it leaves out.
+    mark_leavers = models.BooleanField(default=False)
     summary = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
@@ -293,6 +316,13 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # What undoing the import needs, one record per plan applied (imports.apply_plan): the
+    # people created, each updated field's value before, who was marked as left, the links.
+    undo = models.JSONField(default=list, blank=True, encoder=DjangoJSONEncoder)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-id"]

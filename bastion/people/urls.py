@@ -12,6 +12,7 @@ urlpatterns = [
     path("people/import/<int:pk>/", imports.import_job, name="people-import-job"),
     path("people/import/<int:pk>/confirm/", imports.import_confirm, name="people-import-confirm"),
     path("people/import/<int:pk>/back/", imports.import_back, name="people-import-back"),
+    path("people/import/<int:pk>/undo/", imports.import_undo_view, name="people-import-undo"),
     path("scr/", scr.scr_report, name="scr-report"),
     path("scr/export/", scr.scr_export, name="scr-export"),
     path("scr/settings/", scr.scr_settings, name="scr-settings"),

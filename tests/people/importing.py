@@ -52,14 +52,14 @@ def pupil_rows(count: int, start: int = 1) -> list[list[str]]:
 
 
 def run_import(school, actor, kind, filename, content, *, mapping=None, mark_leavers=True):
-    """Upload, preview and import a file as the pages do; returns the job (raises
-    ImportRefused if the upload itself is refused)."""
+    """Upload, preview and import a file as the pages do, ticking any confirmation the preview
+    asks for; returns the job (raises ImportRefused if the upload itself is refused)."""
     job = import_jobs.job_create(
         actor=actor, school=school, kind=kind, filename=filename, data=content
     )
     job = import_jobs.job_plan(job=job, mapping=mapping, mark_leavers=mark_leavers)
     if job.status == ImportJob.Status.PLANNED:
-        job = import_jobs.job_start(actor=actor, job=job)
+        job = import_jobs.job_start(actor=actor, job=job, understood=True)
     return job
 
 

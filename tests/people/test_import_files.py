@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 
+from bastion.people import import_jobs
 from bastion.people.import_files import MAX_BYTES
 from bastion.people.models import ImportJob, Person
 from tests.people.importing import (
@@ -89,12 +90,36 @@ def test_other_kinds_of_file_are_refused(school, office, name):
     assert errors == ["Choose a .csv or .xlsx file (for a Common Transfer File, .xml)."]
 
 
-def test_latin_1_bytes_are_refused_with_their_row_number(school, office):
+def test_a_windows_1252_csv_is_read_and_the_preview_says_so(school, office):
+    content = "UPN,Forename,Surname,DOB,Year,Class\r\n"
+    content += "H801200001002,Zoë,O\u2019Brontë,2016-02-14,4,4A\r\n"
+    job = import_jobs.job_create(
+        actor=office, school=school, kind="pupils", filename="p.csv", data=content.encode("cp1252")
+    )
+    job = import_jobs.job_plan(job=job)
+    assert job.status == "planned", job.errors
+    assert job.summary["encoding"] == "Windows-1252 (Excel's older CSV format)"
+    job = import_jobs.job_start(actor=office, job=job)
+    assert Person.objects.get().last_name == "O\u2019Brontë"
+
+
+def test_a_utf8_csv_is_read_as_utf8_even_when_its_bytes_would_be_windows_1252_too(school, office):
+    content = "UPN,Forename,Surname,DOB,Year,Class\r\nH801200001002,Zoë,Brontë,2016-02-14,4,4A\r\n"
+    job = import_jobs.job_plan(
+        job=import_jobs.job_create(
+            actor=office, school=school, kind="pupils", filename="p.csv", data=content.encode()
+        )
+    )
+    assert job.summary["encoding"] == "UTF-8"
+    assert job.summary["samples"]["created"][0]["name"] == "Zoë Brontë"
+
+
+def test_bytes_that_are_neither_utf8_nor_windows_1252_are_refused_with_their_row(school, office):
     content = csv_bytes([PUPIL_HEADER, GOOD_ROW])
-    content += "H801200001002,Zoë,Brontë,2016-02-14,4,4A\r\n".encode("latin-1")
+    content += b"H801200001002,Zo\x81,Bront\x9d,2016-02-14,4,4A\r\n"  # undefined in both
     errors = refusal(school, office, "pupils", "pupils.csv", content)
     assert len(errors) == 1
-    assert errors[0].startswith("Row 3: the file is not UTF-8 text")
+    assert errors[0].startswith("Row 3: the file is neither UTF-8 nor Windows-1252 text")
     assert "CSV UTF-8" in errors[0]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 
 import pytest
@@ -86,6 +87,36 @@ def test_the_column_mapping_is_remembered_for_the_next_upload(client_for, office
     }
 
 
+def test_the_column_mapping_of_a_refused_file_is_offered_again_with_the_next_upload(
+    client_for, office, school
+):
+    header = ["Pupil number", "Known as", "Family", "Born", "NC", "Tutor group"]
+    bad = [header, ["H801200001001", "Ada", "Okonkwo-Hale", "31/02/2017", "3", "3B"]]
+    client = client_for(office)
+    job_url = upload(client, school, csv_bytes(bad))["Location"]
+    mapping = {
+        "col_mis_id": "Pupil number",
+        "col_first_name": "Known as",
+        "col_last_name": "Family",
+        "col_date_of_birth": "Born",
+        "col_year_group": "NC",
+        "col_class_name": "Tutor group",
+    }
+    client.post(job_url, mapping)
+    page = client.get(job_url).content.decode()
+    assert "The file cannot be imported as it is" in page
+    assert not Person.objects.exists()
+
+    fixed = [header, ["H801200001001", "Ada", "Okonkwo-Hale", "28/02/2017", "3", "3B"]]
+    next_url = upload(client, school, csv_bytes(fixed), name="fixed.csv")["Location"]
+    page = client.get(next_url).content.decode()
+    assert '<option value="Known as" selected>' in page
+    assert '<option value="Born" selected>' in page
+    assert ImportJob.objects.get(filename="fixed.csv").mapping == {
+        k[4:]: v for k, v in mapping.items()
+    }
+
+
 def test_choosing_the_same_column_twice_is_refused_in_the_form(client_for, office, school):
     client = client_for(office)
     job_url = upload(client, school, data("pupils.csv"))["Location"]
@@ -102,6 +133,16 @@ def test_a_required_column_left_unchosen_says_which(client_for, office, school):
     job_url = upload(client, school, data("pupils.csv"))["Location"]
     response = client.post(job_url, {**MAPPING, "col_date_of_birth": ""})
     assert "Choose the column that holds Date of birth." in response.content.decode()
+
+
+def test_marking_missing_people_as_left_is_off_until_ticked(client_for, office, school):
+    client = client_for(office)
+    job_url = upload(client, school, data("pupils.csv"))["Location"]
+    page = client.get(job_url).content.decode()
+    box = page[page.index('name="mark_leavers"') - 80 : page.index('name="mark_leavers"') + 80]
+    assert 'type="checkbox"' in box
+    assert "checked" not in box
+    assert ImportJob.objects.get().mark_leavers is False
 
 
 def test_leavers_are_marked_only_when_the_box_is_ticked(client_for, office, school):
@@ -122,6 +163,17 @@ def test_leavers_are_marked_only_when_the_box_is_ticked(client_for, office, scho
     assert "Dara Penhallow" in page
     client.post(job_url + "confirm/")
     assert Person.objects.current().count() == 2
+
+
+def test_the_preview_says_a_windows_1252_file_was_read_as_such(client_for, office, school):
+    content = "UPN,Legal Forename,Legal Surname,DOB,Year,Reg Group\r\n"
+    content += "H801200001002,Siân,Brontë,2016-02-14,4,4A\r\n"
+    client = client_for(office)
+    job_url = upload(client, school, content.encode("cp1252"))["Location"]
+    client.post(job_url, MAPPING)
+    page = html.unescape(client.get(job_url).content.decode())
+    assert "Read as Windows-1252 (Excel's older CSV format)." in page
+    assert "Siân Brontë" in page
 
 
 def test_a_file_with_bad_rows_shows_every_problem_and_imports_nothing(client_for, office, school):
@@ -150,8 +202,8 @@ def test_a_file_with_bad_rows_shows_every_problem_and_imports_nothing(client_for
         ("p.csv", b"%PDF-1.4 a document", "is not a CSV text file"),
         (
             "p.csv",
-            "UPN,Forename\r\nH801200001001,Zoë\r\n".encode("cp1252"),
-            "Row 2: the file is not UTF-8",
+            b"UPN,Forename\r\nH801200001001,Zo\x81\r\n",
+            "Row 2: the file is neither UTF-8 nor Windows-1252",
         ),
         ("p.csv", b"UPN,Forename,Surname,DOB,Year\r\n", "no rows of people"),
     ],

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 
 from bastion.core import audit
 from bastion.core.tenancy import get_for_school, school_view
+from bastion.lib.search import fold
 from bastion.people import scr, services
 from bastion.people.forms import FilterForm, LeaveForm, PersonForm
 from bastion.people.models import Kind, ParentLink, Person
@@ -36,12 +37,15 @@ def filtered(school, form: FilterForm):
     query = (data.get("q") or "").strip()
     if query:
         for word in query.split()[:4]:
-            people = people.filter(
+            match = (
                 Q(first_name__istartswith=word)
                 | Q(last_name__istartswith=word)
                 | Q(email__istartswith=word)
                 | Q(mis_id__iexact=word)
             )
+            if folded := fold(word):  # "Zoe" finds Zoë, "oneill" O'Neill
+                match |= Q(search_name__contains=folded)
+            people = people.filter(match)
     return people.only(
         "first_name",
         "last_name",

@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from bastion.core.tenancy import get_for_school, school_view
-from bastion.people import import_jobs
-from bastion.people.forms import MappingForm, UploadForm
+from bastion.people import import_jobs, import_undo
+from bastion.people.forms import ConfirmImportForm, MappingForm, UploadForm
 from bastion.people.import_files import MAX_BYTES, ImportRefused, too_large
 from bastion.people.models import ImportJob
 
@@ -62,16 +62,25 @@ def _mapping_form(request, job: ImportJob) -> MappingForm | None:
     )
 
 
-@school_view("people.import")
-def import_job(request, pk):
-    school = request.school
-    job = get_for_school(ImportJob.objects.defer("payload"), school, pk=pk)
-    context = {
+def _context(school, job: ImportJob, **extra) -> dict:
+    sentence = import_jobs.confirmation(job.summary) if job.status == "planned" else ""
+    undoable = job.status == ImportJob.Status.DONE and not import_undo.undo_refusal(job)
+    return {
+        "undo_until": job.finished_at + import_undo.UNDO_WINDOW if undoable else None,
         "school": school,
         "job": job,
         "phase": import_jobs.phase(job),
         "kind_label": import_jobs.KINDS.get(job.kind, job.kind),
+        "confirm_form": ConfirmImportForm(sentence=sentence) if sentence else None,
+        **extra,
     }
+
+
+@school_view("people.import")
+def import_job(request, pk):
+    school = request.school
+    job = get_for_school(ImportJob.objects.defer("payload"), school, pk=pk)
+    context = _context(school, job)
     if request.headers.get("HX-Request"):  # the progress bar polling
         return render(request, "people/import_job.html#progress", context)
     mapping_form = None
@@ -97,7 +106,18 @@ def import_confirm(request, pk):
     if job.status != ImportJob.Status.PLANNED:
         messages.error(request, "This import cannot be started from its current state.")
         return redirect("people-import-job", school=school.slug, pk=job.pk)
-    job = import_jobs.job_start(actor=request.user, job=job, request=request)
+    sentence = import_jobs.confirmation(job.summary)
+    form = ConfirmImportForm(request.POST, sentence=sentence) if sentence else None
+    if form is not None and not form.is_valid():
+        context = _context(school, job, confirm_form=form)
+        return render(request, "people/import_job.html", context)
+    try:
+        job = import_jobs.job_start(
+            actor=request.user, job=job, understood=form is not None, request=request
+        )
+    except ImportRefused as refused:
+        messages.error(request, " ".join(refused.errors))
+        return redirect("people-import-job", school=school.slug, pk=job.pk)
     if job.status == ImportJob.Status.DONE:
         messages.success(request, "The import is complete.")
     return redirect("people-import-job", school=school.slug, pk=job.pk)
@@ -113,4 +133,19 @@ def import_back(request, pk):
         ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PLANNED).update(
             status=ImportJob.Status.UPLOADED, errors=[]
         )
+    return redirect("people-import-job", school=school.slug, pk=job.pk)
+
+
+@school_view("people.import")
+@require_POST
+def import_undo_view(request, pk):
+    """Undo an applied import within a day (bastion.people.import_undo)."""
+    school = request.school
+    job = get_for_school(ImportJob.objects.defer("payload"), school, pk=pk)
+    try:
+        import_undo.import_undo(actor=request.user, school=school, job=job, request=request)
+    except ImportRefused as refused:
+        messages.error(request, " ".join(refused.errors))
+    else:
+        messages.success(request, "The import is undone.")
     return redirect("people-import-job", school=school.slug, pk=job.pk)
