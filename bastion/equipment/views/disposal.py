@@ -191,7 +191,10 @@ def disposal_edit(request, pk):
     )
 
 
-def _detail(request, batch, refused=None, status=200):
+NOT_CONFIRMED = "Tick the box to confirm the devices were collected and the record is right."
+
+
+def _detail(request, batch, refused=None, unconfirmed=False, status=200):
     items = list(disposal.batch_items(batch))
     if batch.status == DisposalBatch.Status.OPEN:
         loans = disposal.open_loans([i.device for i in items])
@@ -205,6 +208,7 @@ def _detail(request, batch, refused=None, status=200):
             "batch": batch,
             "items": items,
             "refused": refused,
+            "unconfirmed": NOT_CONFIRMED if unconfirmed else "",
             "may_edit": request.access.can("equipment.edit")
             and batch.status == DisposalBatch.Status.OPEN,
         },
@@ -221,6 +225,11 @@ def disposal_detail(request, pk):
 def disposal_complete(request, pk):
     school = request.school
     batch = _batch(school, pk)
+    if batch.status != DisposalBatch.Status.OPEN:
+        return _frozen(request, batch)
+    # Completing freezes the record and disposes of every device in it: asked once more.
+    if request.POST.get("confirm") != "yes":
+        return _detail(request, batch, unconfirmed=True)
     try:
         disposal.batch_complete(actor=request.user, school=school, batch=batch, request=request)
     except ValidationError as exc:
