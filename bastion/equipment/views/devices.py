@@ -23,7 +23,7 @@ from bastion.equipment.forms.devices import (
     DeviceImportForm,
     MissingForm,
 )
-from bastion.equipment.models import Device, Location
+from bastion.equipment.models import Device, DisposalItem, Loan, Location
 from bastion.lib.forms import posted
 from bastion.people import scr
 from bastion.people.import_files import MAX_BYTES, ImportRefused, too_large
@@ -100,9 +100,18 @@ def device_detail(request, pk):
             .only("at", "actor_label", "changes")
             .first()
         )
+    disposal = (
+        DisposalItem.objects.filter(device=device)
+        .select_related("batch", "certificate")
+        .defer("certificate__ciphertext")
+        .first()
+    )
+    loan = Loan.objects.filter(device=device, returned_on__isnull=True).select_related("borrower")
     context = {
         "school": school,
         "device": device,
+        "disposal": disposal,
+        "loan": loan.first(),
         "broken": devices.broken(device),
         "manager_clear": device.manager and scr.has_clear_scr(device.manager),
         "report": report,
