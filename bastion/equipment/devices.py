@@ -30,7 +30,7 @@ from django.utils import timezone
 from bastion.core import audit
 from bastion.core.models import Membership, School
 from bastion.equipment.locations import GONE, checks_due_by_school, only_fields, save_unique
-from bastion.equipment.models import Device, EquipmentSettings
+from bastion.equipment.models import Device, EquipmentSettings, Loan
 from bastion.lib.db import retry_conflicts
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.services import mail_queue
@@ -223,6 +223,8 @@ def device_update(*, actor, school, device: Device, data: dict, request=None) ->
         )
     _check_device(device, school)
     changes = audit.diff(before, audit.snapshot(device, DEVICE_FIELDS))
+    if "assigned_to" in changes:
+        _check_not_lent(device)
     if changes:
         with transaction.atomic():
             save_unique(device)
@@ -235,6 +237,18 @@ def device_update(*, actor, school, device: Device, data: dict, request=None) ->
                 changes=changes,
             )
     return device
+
+
+def _check_not_lent(device: Device) -> None:
+    """While a device is out on loan its borrower holds it: the loan, not the form, says who."""
+    loan = Loan.objects.filter(device=device, returned_on__isnull=True).select_related("borrower")
+    if (loan := loan.first()) is not None and loan.borrower_id != device.assigned_to_id:
+        raise ValidationError(
+            {
+                "assigned_to": f"It is on loan to {loan.borrower.full_name}: record its return "
+                "before giving it to someone else."
+            }
+        )
 
 
 def reportable_by(user, school) -> QuerySet[Device]:
