@@ -266,8 +266,8 @@ def device_report_missing(
 ) -> Device:
     """Mark a device lost or stolen and alert the DPO and the SIRO at once by e-mail (P4).
 
-    The incidents register (a later issue) will start an incident from the device and fill
-    `incident_reference`; until then the alert and the device's page say so.
+    The incident that follows it up is reported in the incidents register
+    (bastion.incidents.services.incident_report), which fills `incident_reference`.
     """
     if status not in MISSING:
         raise ValueError(f"not a missing status: {status!r}")
@@ -316,6 +316,12 @@ def _alert_missing(device: Device, school, actor, note: str) -> None:
         "device-detail", kwargs={"school": school.slug, "pk": device.pk}
     )
     reporter = f"{actor.get_full_name() or actor.email} ({actor.email})"
+    kind = "stolen_device" if device.status == Status.STOLEN else "lost_device"
+    report = reverse("incident-report", kwargs={"school": school.slug})
+    follow_up = (
+        "It is followed up in the incidents register: if no incident names it yet, report "
+        f"one: {settings.SITE_URL}{report}?device={device.pk}&kind={kind}"
+    )
     facts = [
         f"Device: {device}, {device.get_kind_display().lower()}",
         f"Asset tag: {device.asset_tag or 'none'}; serial: {device.serial or 'none'}",
@@ -337,9 +343,7 @@ def _alert_missing(device: Device, school, actor, note: str) -> None:
                 + "\n\nThe policy asks for incidents like this to be reported at once (P4). "
                 "If the device held personal data this may be a personal data breach: the 72 "
                 f"hours for reporting it to the ICO may have started, and would end on "
-                f"{clock:%-d %B %Y at %H:%M}.\n\n"
-                "An incident report will be started from the device's page once the incidents "
-                f"register is in place.\n\nThe device: {link}\n"
+                f"{clock:%-d %B %Y at %H:%M}.\n\n" + follow_up + f"\n\nThe device: {link}\n"
             ),
             dedupe_key=f"device-missing:{device.pk}:{at:%Y%m%d%H%M%S}:{user.pk}",
             school=school,

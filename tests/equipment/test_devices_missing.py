@@ -1,5 +1,5 @@
 """Reporting a device lost or stolen (P4): any member of staff may; the DPO and the SIRO are
-alerted at once over real SMTP; the device waits for the incidents register."""
+alerted at once over real SMTP; the alert and the device's page lead to the incident report."""
 
 from __future__ import annotations
 
@@ -82,7 +82,12 @@ def test_a_member_of_staff_reports_their_laptop_lost_and_the_dpo_and_siro_hear_a
     assert "What happened: Left on the 73 bus" in body
     assert "72 hours for reporting it to the ICO may have started" in body
     assert "would end on 5 March 2026 at 09:30" in body
-    assert "An incident report will be started from the device's page" in body
+    assert "incidents register is in place" not in body
+    assert (
+        "It is followed up in the incidents register: if no incident names it yet, report one: "
+        f"http://127.0.0.1:8000/s/ashmole/incidents/report/?device={sams_laptop.pk}"
+        "&kind=lost_device"
+    ) in body
     assert f"http://127.0.0.1:8000/s/ashmole/equipment/devices/{sams_laptop.pk}/" in body
 
     event = AuditEvent.objects.get(action="device.reported_missing")
