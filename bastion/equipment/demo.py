@@ -235,7 +235,9 @@ def seed_equipment(school, *, today: dt.date | None = None) -> int:
         weee_permit="EPR/XX0000XX",
         contact="collections@greenway.example.org",
     )
-    batch = DisposalBatch.objects.create(school=school, contractor=contractor, created_by=it)
+    batch = DisposalBatch.objects.create(
+        school=school, number=1, contractor=contractor, created_by=it
+    )
     DisposalItem.objects.create(
         school=school, batch=batch, device=old, previous_status=Device.Status.IN_STORE
     )

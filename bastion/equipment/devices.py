@@ -8,6 +8,7 @@ problems for the dashboard in a fixed number of queries (`rule_qs`, `with_flags`
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -30,7 +31,9 @@ from django.utils import timezone
 from bastion.core import audit
 from bastion.core.models import Membership, School
 from bastion.equipment.locations import GONE, checks_due_by_school, only_fields, save_unique
-from bastion.equipment.models import Device, EquipmentSettings
+from bastion.equipment.models import Device, EquipmentSettings, Loan
+from bastion.incidents import services as incidents
+from bastion.incidents.models import Incident, Kind
 from bastion.lib.db import retry_conflicts
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.services import mail_queue
@@ -39,6 +42,7 @@ from bastion.people.models import PeopleSettings, Person
 
 Status = Device.Status
 MISSING = (Status.LOST, Status.STOLEN)
+INCIDENT_KINDS = {Status.LOST: Kind.LOST_DEVICE, Status.STOLEN: Kind.STOLEN_DEVICE}
 OFF_SITE_REFUSED = (
     "Back-up media never leave site (T12): choose a location on site, such as a locked, "
     "fire-proof cabinet."
@@ -223,6 +227,8 @@ def device_update(*, actor, school, device: Device, data: dict, request=None) ->
         )
     _check_device(device, school)
     changes = audit.diff(before, audit.snapshot(device, DEVICE_FIELDS))
+    if "assigned_to" in changes:
+        _check_not_lent(device)
     if changes:
         with transaction.atomic():
             save_unique(device)
@@ -237,6 +243,18 @@ def device_update(*, actor, school, device: Device, data: dict, request=None) ->
     return device
 
 
+def _check_not_lent(device: Device) -> None:
+    """While a device is out on loan its borrower holds it: the loan, not the form, says who."""
+    loan = Loan.objects.filter(device=device, returned_on__isnull=True).select_related("borrower")
+    if (loan := loan.first()) is not None and loan.borrower_id != device.assigned_to_id:
+        raise ValidationError(
+            {
+                "assigned_to": f"It is on loan to {loan.borrower.full_name}: record its return "
+                "before giving it to someone else."
+            }
+        )
+
+
 def reportable_by(user, school) -> QuerySet[Device]:
     """Devices in the hands of the user's own directory entry, for the report-missing form."""
     return (
@@ -248,43 +266,73 @@ def reportable_by(user, school) -> QuerySet[Device]:
 
 @retry_conflicts
 def device_report_missing(
-    *, actor, school, device: Device, status: str, note: str = "", request=None
-) -> Device:
-    """Mark a device lost or stolen and alert the DPO and the SIRO at once by e-mail (P4).
+    *,
+    actor,
+    school,
+    device: Device | None,
+    status: str,
+    note: str,
+    submission_key: uuid.UUID,
+    description: str = "",
+    request=None,
+) -> Incident:
+    """Report a device lost or stolen in one step (P4): the incident is reported with the
+    reporter's words, the device (when it is on the register) is marked missing with the
+    incident's reference, and the DPO and the SIRO are alerted at once by e-mail.
 
-    The incidents register (a later issue) will start an incident from the device and fill
-    `incident_reference`; until then the alert and the device's page say so.
+    A device not on the register is named by `description`. The same form sent twice finds the
+    incident it already made.
     """
     if status not in MISSING:
         raise ValueError(f"not a missing status: {status!r}")
+    if device is None and not description.strip():
+        raise ValidationError({"description": "Say what the device is."})
     with transaction.atomic():
-        device = Device.objects.select_for_update(no_key=True).get(pk=device.pk, school=school)
-        if device.status in MISSING:
-            when = (
-                timezone.localtime(device.reported_missing_at)
-                if device.reported_missing_at
-                else None
-            )
-            raise ValidationError(
-                f"This device was already reported {device.get_status_display().lower()}"
-                + (f" on {when:%-d %B %Y at %H:%M}." if when else ".")
-            )
-        if device.status == Status.DISPOSED:
-            raise ValidationError("This device was disposed of: it cannot go missing.")
-        before = audit.snapshot(device, ("status", "reported_missing_at"))
-        device.status = status
-        device.reported_missing_at = timezone.now()
-        device.save(update_fields=["status", "reported_missing_at", "updated_at"])
-        audit.record(
-            "device.reported_missing",
-            actor=actor,
-            school=school,
-            obj=device,
-            request=request,
-            changes={**audit.diff(before, audit.snapshot(device, before)), "note": note},
+        # The order incident_report locks in: the school (its references), then the device.
+        School.objects.select_for_update(no_key=True).only("pk").get(pk=school.pk)
+        existing = Incident.objects.filter(school=school, submission_key=submission_key).first()
+        if existing is not None and existing.reporter_id == actor.pk:
+            return existing
+        if device is not None:
+            device = Device.objects.select_for_update(no_key=True).get(pk=device.pk, school=school)
+            _check_may_go_missing(device)
+        data = {
+            "kind": INCIDENT_KINDS[status],
+            "what_happened": note,
+            "discovered_at": timezone.now(),
+            "device": device,
+            "system_or_asset": "" if device is not None else description.strip(),
+        }
+        incident, _ = incidents.incident_report(
+            actor=actor, school=school, data=data, submission_key=submission_key, request=request
         )
-        _alert_missing(device, school, actor, note)
-    return device
+        if device is not None:
+            device.refresh_from_db()
+            _alert_missing(device, school, actor, note, incident)
+    return incident
+
+
+def reported_with(actor, school, key: str) -> Incident | None:
+    """The incident this user already reported with the form's key: a form sent twice."""
+    try:
+        key = uuid.UUID((key or "")[:36])
+    except ValueError:
+        return None
+    found = Incident.objects.filter(school=school, submission_key=key, reporter=actor)
+    return found.only("pk", "school_id").first()
+
+
+def _check_may_go_missing(device: Device) -> None:
+    if device.status in MISSING:
+        when = (
+            timezone.localtime(device.reported_missing_at) if device.reported_missing_at else None
+        )
+        raise ValidationError(
+            f"This device was already reported {device.get_status_display().lower()}"
+            + (f" on {when:%-d %B %Y at %H:%M}." if when else ".")
+        )
+    if device.status == Status.DISPOSED:
+        raise ValidationError("This device was disposed of: it cannot go missing.")
 
 
 def _officers(school) -> list[Membership]:
@@ -294,7 +342,7 @@ def _officers(school) -> list[Membership]:
     return officers or list(members.filter(is_it_lead=True))
 
 
-def _alert_missing(device: Device, school, actor, note: str) -> None:
+def _alert_missing(device: Device, school, actor, note: str, incident: Incident) -> None:
     at = timezone.localtime(device.reported_missing_at)
     clock = at + dt.timedelta(hours=72)
     what = device.get_status_display().lower()
@@ -302,6 +350,13 @@ def _alert_missing(device: Device, school, actor, note: str) -> None:
         "device-detail", kwargs={"school": school.slug, "pk": device.pk}
     )
     reporter = f"{actor.get_full_name() or actor.email} ({actor.email})"
+    incident_link = settings.SITE_URL + reverse(
+        "incident-detail", kwargs={"school": school.slug, "pk": incident.pk}
+    )
+    follow_up = (
+        f"It is reported in the incidents register as {incident.reference}, to assess and "
+        f"decide on: {incident_link}"
+    )
     facts = [
         f"Device: {device}, {device.get_kind_display().lower()}",
         f"Asset tag: {device.asset_tag or 'none'}; serial: {device.serial or 'none'}",
@@ -323,9 +378,7 @@ def _alert_missing(device: Device, school, actor, note: str) -> None:
                 + "\n\nThe policy asks for incidents like this to be reported at once (P4). "
                 "If the device held personal data this may be a personal data breach: the 72 "
                 f"hours for reporting it to the ICO may have started, and would end on "
-                f"{clock:%-d %B %Y at %H:%M}.\n\n"
-                "An incident report will be started from the device's page once the incidents "
-                f"register is in place.\n\nThe device: {link}\n"
+                f"{clock:%-d %B %Y at %H:%M}.\n\n" + follow_up + f"\n\nThe device: {link}\n"
             ),
             dedupe_key=f"device-missing:{device.pk}:{at:%Y%m%d%H%M%S}:{user.pk}",
             school=school,

@@ -13,11 +13,11 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from bastion.core import audit, files
-from bastion.core.models import StoredFile
+from bastion.core.models import School, StoredFile
 from bastion.equipment.models import Contractor, Device, DisposalBatch, DisposalItem, Loan
 from bastion.lib.db import retry_conflicts
 
@@ -72,7 +72,7 @@ def device_problems(devices: Iterable[Device], batch=None) -> list[str]:
     taken = dict(
         DisposalItem.objects.filter(device__in=devices)
         .exclude(batch=batch)
-        .values_list("device_id", "batch_id")
+        .values_list("device_id", "batch__number")
     )
     loans = open_loans(devices)
     problems = []
@@ -170,7 +170,7 @@ def _set_status(actor, school, batch, changes: dict[Device, str], request) -> No
             school=school,
             obj=device,
             request=request,
-            changes={"status": [device.status, status], "disposal": batch.pk},
+            changes={"status": [device.status, status], "disposal": batch.number},
         )
         device.status = status
 
@@ -195,20 +195,29 @@ def _add_items(school, batch, devices: list[Device]) -> None:
 def batch_create(
     *, actor, school, data: dict, devices: Iterable[Device], request=None
 ) -> DisposalBatch:
-    """Start a disposal with an approved contractor; its devices become "awaiting disposal"."""
+    """Start a disposal with an approved contractor; its devices become "awaiting disposal".
+
+    It takes the school's next number. The school's row is locked first so that two people
+    starting disposals at once get consecutive numbers; a refused start rolls back before its
+    number is seen, so no number is ever skipped.
+    """
     _check_contractor(data["contractor"], school)
     batch = DisposalBatch(
         school=school,
+        number=1,  # checked by full_clean, numbered under the lock below
         created_by=actor,
         contractor=data["contractor"],
         collected_on=data.get("collected_on"),
         waste_transfer_note=data.get("waste_transfer_note") or "",
     )
-    batch.full_clean()
+    batch.full_clean(validate_constraints=False)
     with transaction.atomic():
+        School.objects.select_for_update(no_key=True).only("pk").get(pk=school.pk)
         locked = _locked_devices(school, [d.pk for d in devices])
         if problems := device_problems(locked):
             raise ValidationError({"devices": problems})
+        last = DisposalBatch.objects.filter(school=school).aggregate(n=Max("number"))["n"]
+        batch.number = (last or 0) + 1
         batch.save()
         _add_items(school, batch, locked)
         audit.record(

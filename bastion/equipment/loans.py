@@ -143,13 +143,14 @@ def loan_issue(
             raise ValidationError({"device": f"{device} cannot be lent: {reason}."}) from None
         status_before = device.status
         device.status = Status.ON_LOAN
-        fields = ["status", "updated_at"]
-        if device.kind == Device.Kind.OTP_TOKEN:
-            device.assigned_to = borrower  # the token's holder, shown on the device register
-            fields.append("assigned_to")
-        device.save(update_fields=fields)
+        holder_before = device.assigned_to_id
+        # One holder: while it is out, the borrower is who the register says has it.
+        device.assigned_to = borrower
+        device.save(update_fields=["status", "assigned_to", "updated_at"])
         changes = audit.diff({}, audit.snapshot(loan, LOAN_FIELDS))
         changes["device_status"] = [status_before, device.status]
+        if holder_before != borrower.pk:
+            changes["device_assigned_to"] = [holder_before, borrower.pk]
         audit.record(
             "loan.issued", actor=actor, school=school, obj=loan, request=request, changes=changes
         )
@@ -190,14 +191,16 @@ def loan_return(
         if device.status == Status.ON_LOAN:
             device.status = back_to
             fields.append("status")
-        if device.kind == Device.Kind.OTP_TOKEN and device.assigned_to_id == loan.borrower_id:
-            device.assigned_to = None
+        if device.assigned_to_id == loan.borrower_id:
+            device.assigned_to = None  # back from its borrower: nobody has it
             fields.append("assigned_to")
         if fields:
             device.save(update_fields=[*fields, "updated_at"])
         changes = audit.diff(before, audit.snapshot(loan, LOAN_FIELDS))
         if device.status != status_before:
             changes["device_status"] = [status_before, device.status]
+        if "assigned_to" in fields:
+            changes["device_assigned_to"] = [loan.borrower_id, None]
         audit.record(
             "loan.returned", actor=actor, school=school, obj=loan, request=request, changes=changes
         )

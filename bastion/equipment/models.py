@@ -305,6 +305,8 @@ class DisposalBatch(models.Model):
         COMPLETED = "completed", "Completed"
 
     school = models.ForeignKey("core.School", on_delete=models.PROTECT, related_name="+")
+    # Disposal 1, 2, 3 ... of the school: numbered with no gaps (see disposal.batch_create).
+    number = models.PositiveIntegerField()
     contractor = models.ForeignKey(Contractor, on_delete=models.PROTECT, related_name="batches")
     collected_on = models.DateField(null=True, blank=True)
     waste_transfer_note = models.CharField(
@@ -319,9 +321,12 @@ class DisposalBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "number"], name="disposal_number_unique")
+        ]
 
     def __str__(self) -> str:
-        return f"Disposal {self.pk} ({self.contractor})"
+        return f"Disposal {self.number} ({self.contractor})"
 
 
 class DisposalItem(models.Model):

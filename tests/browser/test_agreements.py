@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from bastion.agreements import coverage, links
-from bastion.agreements.models import PaperRecord, Signature
+from bastion.agreements.models import AgreementVersion, PaperRecord, Signature
 from bastion.people.models import Kind
 from tests.agreements.helpers import add, agreements, build, parent_of, pupil
 from tests.browser.conftest import sign_in
@@ -104,3 +104,45 @@ def test_office_ticks_a_paper_sheet_in_bulk(page, school, office, tmp_path):
     record = PaperRecord.objects.get(method="paper")
     assert record.count == 3 and record.scan is not None
     assert coverage.by_audience(school)["pupil_older"].signed == 6
+
+
+def test_the_parents_missing_tick_is_linked_to_its_box_and_the_text_is_in_the_sites_typeface(
+    new_page, school
+):
+    agreements(school)
+    parent = parent_of(school, pupil(school, "4", "4B", "Juniper", "Quillfeather"), first="Rowan")
+    version = AgreementVersion.objects.get(agreement__school=school, agreement__audience="parent")
+    # An indented paragraph, as schools paste them: Markdown makes it a code block.
+    version.text += (
+        "\n\nAt home:\n\n    We will keep to this agreement at home as well as at school.\n"
+    )
+    version.save()
+    annotated = coverage.people([school]).get(pk=parent.pk)
+    [(_, url, _)] = links.links_for_letters(actor=None, school=school, persons=[annotated])
+
+    phone = new_page()
+    phone.goto("/" + url.split("/", 3)[3])
+    phone.get_by_label("Your full name").fill("Rowan Quillfeather")
+    phone.get_by_role("button", name="Sign").click()
+    phone.wait_for_load_state()
+    phone.axe()
+
+    summary = phone.locator(".govuk-error-summary")
+    assert phone.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+    link = summary.get_by_role("link", name="Tick the box to say you have read the agreement")
+    box = phone.get_by_label("I have read this agreement and I agree to keep to it")
+    box_id = box.get_attribute("id")
+    assert link.get_attribute("href") == f"#{box_id}"
+    described = box.get_attribute("aria-describedby").split()
+    assert f"{box_id}-error" in described
+    assert "Tick the box" in phone.locator(f"#{box_id}-error").inner_text()
+    link.click()
+    assert phone.evaluate("document.activeElement.id") == box_id
+
+    font = "el => getComputedStyle(el).fontFamily"
+    site = phone.locator("h1").evaluate(font)
+    text = phone.locator(".bastion-agreement-text")
+    assert "monospace" not in site
+    for part in ("li", "h2", "pre", "code"):
+        assert text.locator(part).first.evaluate(font) == site, part
+    assert not Signature.objects.filter(person=parent).exists()

@@ -5,6 +5,7 @@ of the location."""
 from __future__ import annotations
 
 from bastion.equipment.models import Device, Location, LocationCheck
+from bastion.incidents.models import Incident
 from bastion.people.models import Person
 from bastion.people.services import person_create
 from tests.browser.conftest import sign_in
@@ -136,4 +137,33 @@ def test_a_member_of_staff_reports_their_laptop_lost_and_the_dpo_hears(
     assert page.get_by_text("The DPO and the SIRO have been told by e-mail.").is_visible()
     laptop.refresh_from_db()
     assert laptop.status == "lost"
-    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted([dpo.email, siro.email])
+    incident = Incident.objects.get()
+    assert (incident.device, incident.what_happened) == (laptop, "Left on the train")
+    assert laptop.incident_reference == incident.reference
+    # Two alerts each: the device's facts, and the incident's to triage.
+    assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted([dpo.email, siro.email] * 2)
+
+
+def test_staff_report_a_lost_device_that_is_not_on_the_register(page, staff, dpo, school, smtp):
+    sign_in(page, staff)
+    page.axe()
+    page.goto(f"/s/{school.slug}/")
+    page.axe()
+    page.get_by_role("link", name="Report a lost device").click()
+    page.wait_for_load_state()
+    page.axe()
+    page.get_by_label("A device that is not on the register").check()
+    page.get_by_label("What is the device?").fill("My own phone, with the school e-mail on it")
+    page.get_by_label("Lost", exact=True).check()
+    page.get_by_label("What happened?").fill("Lost it at the swimming pool")
+    page.get_by_role("button", name="Report it").click()
+    page.wait_for_load_state()
+    page.axe()
+
+    incident = Incident.objects.get()
+    assert page.url.endswith(f"/incidents/{incident.pk}/reported/")
+    assert page.get_by_text(f"reported as incident {incident.reference}").is_visible()
+    assert (incident.kind, incident.device) == ("lost_device", None)
+    assert incident.system_or_asset == "My own phone, with the school e-mail on it"
+    assert incident.what_happened == "Lost it at the swimming pool"
+    assert not Device.objects.exists()

@@ -82,6 +82,7 @@ def test_the_it_lead_disposes_of_a_laptop_and_a_monitor_with_the_evidence(page, 
     assert Device.objects.get(pk=laptop.pk).status == "awaiting_disposal"
 
     # Completing it too early says what is missing.
+    page.get_by_label("I confirm the contractor collected these devices").check()
     page.get_by_role("button", name="Complete the disposal").click()
     page.wait_for_load_state()
     page.axe()
@@ -111,7 +112,18 @@ def test_the_it_lead_disposes_of_a_laptop_and_a_monitor_with_the_evidence(page, 
     assert bytes(stored.ciphertext) != certificate
     assert files.read(stored) == certificate
 
+    # Not without the confirmation: the error summary links to the box.
+    page.get_by_role("button", name="Complete the disposal").click()
+    page.wait_for_load_state()
+    page.axe()
+    summary = page.locator(".govuk-error-summary")
+    assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+    summary.get_by_role("link", name="Tick the box to confirm", exact=False).click()
+    assert page.evaluate("document.activeElement.id") == "confirm"
+    assert DisposalBatch.objects.get().status == "open"
+
     # Now it completes.
+    page.get_by_label("I confirm the contractor collected these devices").check()
     page.get_by_role("button", name="Complete the disposal").click()
     page.wait_for_load_state()
     page.axe()

@@ -286,3 +286,83 @@ def test_a_page_left_alone_while_another_tab_is_busy_shows_no_warning(page, offi
     assert status.value.json()["remaining"] > 590
     expect(warning_dialog(page)).to_be_hidden()
     expect(lock_dialog(page)).to_be_hidden()
+
+
+def test_behind_the_lock_the_pages_content_is_out_of_the_document_until_unlocked(
+    page, office, school
+):
+    page.clock.install()
+    sign_in(page, office)
+    page.axe()
+    open_invite_form_and_type(page, school)
+    page.get_by_label("Job title", exact=True).focus()
+
+    leave_idle(page, 11 * 60)
+    page.clock.fast_forward("01:00")
+    lock = lock_dialog(page)
+    expect(lock).to_be_visible()
+    page.axe()
+
+    assert page.evaluate("document.querySelector('main').childElementCount") == 0
+    html = page.content()
+    assert not [value for value in TYPED.values() if value in html]
+    assert page.evaluate("document.querySelectorAll('input[name=first_name]').length") == 0
+    assert "Invite" not in page.evaluate("document.querySelector('main').textContent")
+    assert_nothing_typed_is_in_browser_storage(page, TYPED.values())
+
+    lock.get_by_label("Password").fill(PASSWORD)
+    lock.get_by_role("button", name="Unlock").click()
+    expect(lock).to_be_hidden()
+    assert_still_typed(page)
+    expect(page.get_by_label("Job title", exact=True)).to_be_focused()
+    assert_nothing_typed_is_in_browser_storage(page, [*TYPED.values(), PASSWORD])
+
+
+def one_minute_school(page, office, school):
+    school.idle_lock_minutes = 1
+    school.save(update_fields=["idle_lock_minutes"])
+    page.clock.install()
+    sign_in(page, office)
+    page.axe()
+    load(page, f"/s/{school.slug}/members/invite/")
+    page.get_by_label("First name", exact=True).fill("Ada")
+
+
+def test_at_one_minute_the_warning_stays_closed_once_dismissed(page, office, school):
+    one_minute_school(page, office, school)
+    leave_idle(page, 35)
+    page.clock.fast_forward("00:35")
+    warning = warning_dialog(page)
+    expect(warning).to_be_visible()
+    page.axe()
+
+    with page.expect_response("**/accounts/idle/ping/"):
+        warning.get_by_role("button", name="Stay signed in").click()
+    expect(warning).to_be_hidden()
+    for _ in range(5):  # the next few seconds: no warning again straight away
+        page.clock.run_for(2000)
+        expect(warning).to_be_hidden()
+    expect(page.get_by_label("First name", exact=True)).to_be_focused()
+
+
+def test_at_one_minute_typing_goes_into_the_field_not_the_warning(page, office, school):
+    one_minute_school(page, office, school)
+    field = page.get_by_label("First name", exact=True)
+    field.focus()
+    leave_idle(page, 35)
+    page.clock.fast_forward("00:35")
+    warning = warning_dialog(page)
+    expect(warning).to_be_visible()
+
+    page.keyboard.type("nna")
+
+    expect(warning).to_be_hidden()
+    expect(field).to_be_focused()
+    expect(field).to_have_value("Adanna")
+
+    # Someone typing steadily is never interrupted by the warning.
+    for letter in "-Lovelace":
+        page.keyboard.type(letter)
+        page.clock.run_for(4000)
+        expect(warning).to_be_hidden()
+    expect(field).to_have_value("Adanna-Lovelace")

@@ -157,8 +157,9 @@ def test_t12_and_t13_backups_encrypted_fire_proof_tested_and_off_site(
 
 
 def _batch(school, user, contractor, **fields):
+    number = DisposalBatch.objects.filter(school=school).count() + 1
     return DisposalBatch.objects.create(
-        school=school, contractor=contractor, created_by=user, **fields
+        school=school, number=number, contractor=contractor, created_by=user, **fields
     )
 
 

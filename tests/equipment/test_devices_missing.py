@@ -1,9 +1,11 @@
-"""Reporting a device lost or stolen (P4): any member of staff may; the DPO and the SIRO are
-alerted at once over real SMTP; the device waits for the incidents register."""
+"""Reporting a device lost or stolen (P4): any member of staff may, in one form that is also
+the incident report (a device not on the register too); the DPO and the SIRO are alerted at once
+over real SMTP, with the device's facts and the incident's reference."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,6 +13,7 @@ from django.core.exceptions import ValidationError
 from bastion.core.models import AuditEvent
 from bastion.equipment import devices
 from bastion.equipment.models import Device
+from bastion.incidents.models import Incident
 from bastion.notify.models import OutboxMessage
 from tests.equipment.test_devices import adult, device, url
 from tests.notify.conftest import received
@@ -18,6 +21,7 @@ from tests.notify.conftest import received
 pytestmark = pytest.mark.django_db
 
 REPORTED_AT = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
+KEY = uuid.UUID("7c0a8a52-5f0e-4f57-9d3c-2f0a4e1b6a11")
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +62,11 @@ def report(client_for, django_capture_on_commit_callbacks):
     return send
 
 
+def device_alerts(smtp) -> list:
+    """The device alerts (the incident's own alert to its handlers goes out beside them)."""
+    return [m for m in received(smtp) if m["Subject"].startswith("[Bastion] Device reported")]
+
+
 def test_a_member_of_staff_reports_their_laptop_lost_and_the_dpo_and_siro_hear_at_once(
     school, staff, officers, sams_laptop, smtp, report
 ):
@@ -65,14 +74,22 @@ def test_a_member_of_staff_reports_their_laptop_lost_and_the_dpo_and_siro_hear_a
         staff, school, {"which": sams_laptop.pk, "status": "lost", "note": "Left on the 73 bus"}
     )
     assert response.status_code == 302
-    # Reporting it missing starts the incident report, prefilled with the device.
-    assert response.url.startswith(f"/s/{school.slug}/incidents/report/?device=")
+    # The report is the incident's: what happened is not asked again.
+    incident = Incident.objects.get()
+    assert response.url == f"/s/{school.slug}/incidents/{incident.pk}/reported/"
+    assert (incident.kind, incident.device, incident.reporter) == (
+        "lost_device",
+        sams_laptop,
+        staff,
+    )
+    assert incident.what_happened == "Left on the 73 bus"
+    assert incident.discovered_at == REPORTED_AT
     sams_laptop.refresh_from_db()
     assert sams_laptop.status == Device.Status.LOST
     assert sams_laptop.reported_missing_at == REPORTED_AT
-    assert sams_laptop.incident_reference == ""
+    assert sams_laptop.incident_reference == incident.reference == "INC-2026-0001"
 
-    mails = received(smtp)
+    mails = device_alerts(smtp)
     assert sorted(m["To"] for m in mails) == officers
     assert mails[0]["Subject"] == "[Bastion] Device reported lost at Ashmole Primary"
     body = mails[0].get_content()
@@ -82,13 +99,62 @@ def test_a_member_of_staff_reports_their_laptop_lost_and_the_dpo_and_siro_hear_a
     assert "What happened: Left on the 73 bus" in body
     assert "72 hours for reporting it to the ICO may have started" in body
     assert "would end on 5 March 2026 at 09:30" in body
-    assert "An incident report will be started from the device's page" in body
+    assert "incidents register is in place" not in body
+    assert (
+        "It is reported in the incidents register as INC-2026-0001, to assess and decide on: "
+        f"http://127.0.0.1:8000/s/ashmole/incidents/{incident.pk}/"
+    ) in body
     assert f"http://127.0.0.1:8000/s/ashmole/equipment/devices/{sams_laptop.pk}/" in body
 
     event = AuditEvent.objects.get(action="device.reported_missing")
     assert event.changes["status"] == ["in_use", "lost"]
-    assert event.changes["note"] == "Left on the 73 bus"
+    assert event.changes["incident_reference"] == ["", "INC-2026-0001"]
     assert event.actor == staff
+    # The reporter's words stay in the incident, not in the append-only audit trail.
+    assert "73 bus" not in str(list(AuditEvent.objects.values_list("changes", flat=True)))
+
+
+def test_the_same_report_sent_twice_makes_one_incident(
+    school, staff, officers, sams_laptop, report
+):
+    data = {"which": sams_laptop.pk, "status": "lost", "note": "x", "submission_key": str(KEY)}
+    first = report(staff, school, data)
+    again = report(staff, school, data)
+
+    assert first.status_code == again.status_code == 302
+    assert first.url == again.url
+    assert Incident.objects.count() == 1
+
+
+def test_a_device_not_on_the_register_is_reported_as_an_incident_without_a_device(
+    school, staff, officers, sams_laptop, smtp, report, client_for
+):
+    form = client_for(staff).get(url(school, "missing/")).content.decode()
+    assert "A device that is not on the register" in form
+
+    data = {"which": "unlisted", "description": "Grey iPad mini, the music department's"}
+    response = report(staff, school, data | {"status": "stolen", "note": "Taken from the hall"})
+
+    incident = Incident.objects.get()
+    assert response.url == f"/s/{school.slug}/incidents/{incident.pk}/reported/"
+    assert (incident.kind, incident.device) == ("stolen_device", None)
+    assert incident.system_or_asset == "Grey iPad mini, the music department's"
+    assert incident.what_happened == "Taken from the hall"
+    sams_laptop.refresh_from_db()
+    assert sams_laptop.status == "in_use"
+    assert sorted(m["To"] for m in received(smtp)) == officers  # the incident's alert
+    assert received(smtp)[0]["Subject"] == (
+        "[Bastion] Incident INC-2026-0001 reported at Ashmole Primary"
+    )
+
+
+def test_a_device_not_on_the_register_must_be_described(school, staff, officers, smtp, report):
+    response = report(staff, school, {"which": "unlisted", "status": "lost", "note": "x"})
+
+    assert response.status_code == 200
+    assert "Say what the device is: its make and model." in response.content.decode()
+    assert not Incident.objects.exists()
+    assert smtp.messages == []
 
 
 def test_staff_report_a_device_they_know_of_by_asset_tag_or_serial(
@@ -106,7 +172,8 @@ def test_staff_report_a_device_they_know_of_by_asset_tag_or_serial(
     copier.refresh_from_db()
     tablet.refresh_from_db()
     assert (copier.status, tablet.status) == ("stolen", "lost")
-    assert len(received(smtp)) == 4
+    assert len(device_alerts(smtp)) == 4
+    assert Incident.objects.filter(device__in=[copier, tablet]).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -138,6 +205,7 @@ def test_a_bad_report_explains_and_changes_nothing(
     assert "There is a problem" in page and message in page
     assert list(Device.objects.order_by("pk").values()) == before
     assert smtp.messages == [] and not OutboxMessage.objects.exists()
+    assert not Incident.objects.exists()
 
 
 def test_a_device_already_reported_is_not_reported_twice(school, it_lead, officers, smtp, report):
@@ -154,10 +222,11 @@ def test_a_device_already_reported_is_not_reported_twice(school, it_lead, office
     )
     phone.refresh_from_db()
     assert phone.status == "lost"
-    assert len(received(smtp)) == 2
+    assert len(device_alerts(smtp)) == 2
+    assert Incident.objects.count() == 1
 
 
-def test_the_it_lead_reports_from_the_devices_page_and_goes_on_to_the_incident_report(
+def test_the_it_lead_reports_from_the_devices_page_and_the_incident_is_reported_with_it(
     client_for, school, it_lead, officers, smtp, report
 ):
     server = device(school, "server", "SRV-1", holds_personal_data=True)
@@ -167,18 +236,15 @@ def test_the_it_lead_reports_from_the_devices_page_and_goes_on_to_the_incident_r
         it_lead, school, {"status": "stolen", "note": "Break-in overnight"}, f"?device={server.pk}"
     )
     assert response.status_code == 302
-    assert response.url == (
-        f"/s/{school.slug}/incidents/report/?device={server.pk}&kind=stolen_device"
-    )
-    form = client_for(it_lead).get(response.url).content.decode()
-    assert f'<option value="{server.pk}" selected' in form
-    # Until the incident is reported, the device's page offers to report it.
+    incident = Incident.objects.get()
+    assert response.url == f"/s/{school.slug}/incidents/{incident.pk}/reported/"
+    assert (incident.kind, incident.device) == ("stolen_device", server)
     page = client_for(it_lead).get(url(school, f"{server.pk}/")).content.decode()
     assert "Reported stolen on 2 March 2026 at 09:30 by ira.it@ashmole.example.org" in page
-    assert "What happened: Break-in overnight" in page
-    assert "Report it as an incident" in page
+    assert f"Followed up as incident {incident.reference}." in page
+    assert "Report it as an incident" not in page
     assert "Report lost or stolen" not in page
-    assert [m["Subject"] for m in received(smtp)] == [
+    assert [m["Subject"] for m in device_alerts(smtp)] == [
         "[Bastion] Device reported stolen at Ashmole Primary"
     ] * 2
 
@@ -217,13 +283,14 @@ def test_with_no_dpo_or_siro_the_it_lead_is_alerted(
     school, staff, it_lead, sams_laptop, smtp, report
 ):
     report(staff, school, {"which": sams_laptop.pk, "status": "lost", "note": "x"})
-    assert [m["To"] for m in received(smtp)] == [it_lead.email]
+    assert [m["To"] for m in device_alerts(smtp)] == [it_lead.email]
 
 
 def test_an_unsent_alert_waits_in_the_outbox_for_run_schedule(
     school, staff, officers, sams_laptop, smtp, report
 ):
-    smtp.fail_next = 2
+    smtp.fail_next = 4  # the device alerts and the incident's
     report(staff, school, {"which": sams_laptop.pk, "status": "lost", "note": "x"})
     assert received(smtp) == []
-    assert OutboxMessage.objects.filter(status="pending").count() == 2
+    pending = OutboxMessage.objects.filter(status="pending", subject__contains="Device reported")
+    assert pending.count() == 2

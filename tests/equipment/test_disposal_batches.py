@@ -183,7 +183,7 @@ def test_a_device_already_in_another_disposal_cannot_join(school, it_lead, clien
 
     response = client_for(it_lead).post(add_url(school), form_data(contractor, [device]))
 
-    assert f"Dell Latitude 5420 (LT-001) is already in disposal {first.pk}." in (
+    assert f"Dell Latitude 5420 (LT-001) is already in disposal {first.number}." in (
         response.content.decode()
     )
     assert DisposalBatch.objects.count() == 1

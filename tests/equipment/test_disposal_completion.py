@@ -25,6 +25,7 @@ from tests.equipment.test_disposal_batches import (
 pytestmark = pytest.mark.django_db
 
 YESTERDAY = dt.date.today() - dt.timedelta(days=1)
+CONFIRMED = {"confirm": "yes"}
 
 
 def complete_url(batch) -> str:
@@ -65,7 +66,7 @@ def test_completion_is_refused_with_exactly_what_is_missing_then_allowed(
 ):
     client = client_for(it_lead)
 
-    refused = client.post(complete_url(batch))
+    refused = client.post(complete_url(batch), CONFIRMED)
 
     assert refused.status_code == 200
     assert missing_on(refused) == [
@@ -82,14 +83,14 @@ def test_completion_is_refused_with_exactly_what_is_missing_then_allowed(
     item = item_of(batch)
     item.certificate_number = "CSD-1"
     item.save()
-    assert missing_on(client.post(complete_url(batch))) == [
+    assert missing_on(client.post(complete_url(batch), CONFIRMED)) == [
         "Dell Latitude 5420 (LT-001) held data: its certificate of secure deletion (file)."
     ]
 
     response = client.post(cert_url(item), {"certificate_number": "CSD-1", "file": pdf()})
     assert response.status_code == 302
 
-    done = client.post(complete_url(batch))
+    done = client.post(complete_url(batch), CONFIRMED)
 
     assert done.status_code == 302
     assert done["Location"] == f"/s/{school.slug}/disposals/{batch.pk}/"
@@ -134,7 +135,7 @@ def test_a_device_that_held_no_data_needs_no_certificate(school, it_lead, client
     batch = start(
         it_lead, school, [monitor(school)], collected_on=YESTERDAY, waste_transfer_note="WTN-2"
     )
-    assert client_for(it_lead).post(complete_url(batch)).status_code == 302
+    assert client_for(it_lead).post(complete_url(batch), CONFIRMED).status_code == 302
     assert DisposalBatch.objects.get().status == "completed"
 
 
@@ -152,7 +153,7 @@ def test_completion_also_refuses_a_withdrawn_contractor_a_future_date_and_a_lost
     Device.objects.filter(pk=lost.pk).update(status="lost")
     lend(lent, it_lead, first_name="Lou")
 
-    assert missing_on(client_for(it_lead).post(complete_url(batch))) == [
+    assert missing_on(client_for(it_lead).post(complete_url(batch), CONFIRMED)) == [
         "Green Circuit Recycling Ltd is no longer an approved contractor: choose an approved one.",
         f"A collection date that has passed: {ahead:%d/%m/%Y} is in the future.",
         "Iiyama ProLite monitor (M-LENT) is on loan to Lou Borrow since 05/01/2026: record its "
@@ -167,7 +168,9 @@ def test_an_empty_batch_cannot_be_completed(school, it_lead, client_for):
         it_lead, school, [monitor(school)], collected_on=YESTERDAY, waste_transfer_note="WTN-4"
     )
     batch.items.all().delete()
-    assert missing_on(client_for(it_lead).post(complete_url(batch))) == ["At least one device."]
+    assert missing_on(client_for(it_lead).post(complete_url(batch), CONFIRMED)) == [
+        "At least one device."
+    ]
 
 
 # A completed batch is frozen -------------------------------------------------------------------
@@ -195,7 +198,7 @@ def test_a_completed_disposal_can_no_longer_be_changed(completed, school, it_lea
         client.post(base + "edit/", {"contractor": completed.contractor_id, "devices": []}),
         client.get(cert_url(item)),
         client.post(cert_url(item), {"certificate_number": "X", "file": pdf()}),
-        client.post(complete_url(completed)),
+        client.post(complete_url(completed), CONFIRMED),
     ]
 
     assert [r.status_code for r in responses] == [302] * 5
@@ -334,3 +337,32 @@ def test_an_item_is_reached_only_through_its_own_batch(school, it_lead, client_f
     client = client_for(it_lead)
     assert client.get(wrong).status_code == 404
     assert client.get(wrong + "file/").status_code == 404
+
+
+# Confirmation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [{}, {"confirm": ""}, {"confirm": "no"}])
+def test_completion_without_the_confirmation_is_refused_and_changes_nothing(
+    batch, school, it_lead, client_for, data
+):
+    batch.collected_on, batch.waste_transfer_note = YESTERDAY, "WTN-0042"
+    batch.save()
+    certify(it_lead, item_of(batch))
+
+    refused = client_for(it_lead).post(complete_url(batch), data)
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    summary = page.split('data-module="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+    assert '<a href="#confirm">Tick the box to confirm' in summary
+    assert 'id="confirm" name="confirm" type="checkbox"' in page
+    assert 'aria-describedby="confirm-error"' in page
+    assert DisposalBatch.objects.get().status == "open"
+    assert status_of(*(i.device for i in batch.items.all())) == ["awaiting_disposal"] * 2
+    assert not AuditEvent.objects.filter(action="disposal.completed").exists()
+
+    done = client_for(it_lead).post(complete_url(batch), CONFIRMED)
+
+    assert done.status_code == 302
+    assert DisposalBatch.objects.get().status == "completed"

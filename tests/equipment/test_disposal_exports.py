@@ -75,11 +75,11 @@ def test_the_xlsx_holds_the_contractor_the_note_and_every_device(
 
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert response["Content-Disposition"] == (
-        f'attachment; filename="disposal-ashmole-{completed.pk}-2026-03-02.xlsx"'
+        f'attachment; filename="disposal-ashmole-{completed.number}-2026-03-02.xlsx"'
     )
     sheet = first_sheet(response.content)
     assert sheet.title == "Disposal record"
-    assert sheet["A1"].value == f"Disposal {completed.pk} of Ashmole Primary"
+    assert sheet["A1"].value == f"Disposal {completed.number} of Ashmole Primary"
     assert sheet["A2"].value == (
         "Contractor: Green Circuit Recycling Ltd (waste carrier registration CBDU123456; "
         "WEEE permit or exemption EPR/AB1234CD). Collected on 27/02/2026. "
@@ -145,7 +145,7 @@ def test_the_pdf_holds_the_record(completed, school, office, client_for):
     assert not PdfReader(io.BytesIO(response.content)).is_encrypted
     text = " ".join(pdf_text(response.content).split())
     for expected in [
-        f"Disposal {completed.pk} of Ashmole Primary",
+        f"Disposal {completed.number} of Ashmole Primary",
         "Green Circuit Recycling Ltd",
         "CBDU123456",
         "27/02/2026",

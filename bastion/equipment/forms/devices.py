@@ -4,6 +4,7 @@ import, location checks and the check period."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django import forms
 from django.utils import timezone
@@ -116,10 +117,13 @@ class DeviceForm(forms.ModelForm):
 
 
 OTHER = "other"
+UNLISTED = "unlisted"
 
 
 class MissingForm(forms.Form):
-    """Report a device lost or stolen: one the user holds, or any by its tag or serial."""
+    """Report a device lost or stolen: one the user holds, any by its tag or serial, or one
+    that is not on the register, described. What happened is asked once: it is the incident's
+    report."""
 
     which = forms.ChoiceField(
         label="Which device?",
@@ -131,6 +135,12 @@ class MissingForm(forms.Form):
         max_length=80,
         label="Asset tag or serial number",
         help_text="On the label of the device, or ask the IT lead.",
+    )
+    description = forms.CharField(
+        required=False,
+        max_length=200,
+        label="What is the device? (if it is not on the register)",
+        help_text="Its make and model, whose it is, and anything that tells it apart.",
     )
     status = forms.ChoiceField(
         label="Is it lost or stolen?",
@@ -145,29 +155,45 @@ class MissingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say briefly what happened."},
     )
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, school, device=None, mine=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
         self.device = device
+        self.unlisted = False
         self.mine = {str(d.pk): d for d in mine}
-        if device is not None or not self.mine:
-            del self.fields["which"]
-            if device is not None:
-                del self.fields["tag"]
-        else:
-            self.fields["which"].choices = [
-                *((pk, str(d)) for pk, d in self.mine.items()),
-                (OTHER, "Another device: give its asset tag or serial number"),
-            ]
+        if device is not None:
+            for name in ("which", "tag", "description"):
+                del self.fields[name]
+            return
+        self.fields["which"].choices = [
+            *((pk, str(d)) for pk, d in self.mine.items()),
+            (OTHER, "A device on the register: give its asset tag or serial number"),
+            (UNLISTED, "A device that is not on the register: say what it is"),
+        ]
+        if not self.mine:
+            self.fields["which"].required = False  # the tag alone is enough
+
+    def clean_submission_key(self):
+        # A missing or mangled key (an old page, a hand-made request) gets a fresh one.
+        try:
+            return uuid.UUID((self.cleaned_data.get("submission_key") or "")[:36])
+        except ValueError:
+            return uuid.uuid4()
 
     def clean(self):
         data = super().clean()
         if self.device is not None or self.errors.get("which"):
             return data
-        which = data.get("which", OTHER)
+        which = data.get("which") or OTHER
         if which in self.mine:
             self.device = self.mine[which]
+            return data
+        self.unlisted = which == UNLISTED
+        if self.unlisted:
+            if not (data.get("description") or "").strip():
+                self.add_error("description", "Say what the device is: its make and model.")
             return data
         tag = (data.get("tag") or "").strip()
         if not tag:
@@ -181,7 +207,7 @@ class MissingForm(forms.Form):
             self.add_error(
                 "tag",
                 "No device on the register has this asset tag or serial number. Check the "
-                "label, or tell the DPO straight away.",
+                "label, or choose “A device that is not on the register”.",
             )
         elif len(matches) > 1:
             self.add_error(

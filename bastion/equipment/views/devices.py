@@ -4,15 +4,15 @@ report lost or stolen, and the inventory import."""
 from __future__ import annotations
 
 import operator
+import uuid
 from functools import reduce
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import path
 
 from bastion.core.models import AuditEvent
 from bastion.core.tenancy import get_for_school, school_view
@@ -23,7 +23,7 @@ from bastion.equipment.forms.devices import (
     DeviceImportForm,
     MissingForm,
 )
-from bastion.equipment.models import Device, Location
+from bastion.equipment.models import Device, DisposalItem, Loan, Location
 from bastion.lib.forms import posted
 from bastion.people import scr
 from bastion.people.import_files import MAX_BYTES, ImportRefused, too_large
@@ -100,9 +100,18 @@ def device_detail(request, pk):
             .only("at", "actor_label", "changes")
             .first()
         )
+    disposal = (
+        DisposalItem.objects.filter(device=device)
+        .select_related("batch", "certificate")
+        .defer("certificate__ciphertext")
+        .first()
+    )
+    loan = Loan.objects.filter(device=device, returned_on__isnull=True).select_related("borrower")
     context = {
         "school": school,
         "device": device,
+        "disposal": disposal,
+        "loan": loan.first(),
         "broken": devices.broken(device),
         "manager_clear": device.manager and scr.has_clear_scr(device.manager),
         "report": report,
@@ -168,37 +177,42 @@ def device_edit(request, pk):
 
 @school_view("equipment.report_missing")
 def device_missing(request):
-    """Any member of staff reports a device they hold or know of; viewers of the register
-    may come from a device's page (?device=<id>)."""
+    """Any member of staff reports a device they hold, know of, or that is not on the register;
+    viewers of the register may come from a device's page (?device=<id>). The report is the
+    incident's: what happened is typed once."""
     school = request.school
+    if request.method == "POST":
+        sent = devices.reported_with(request.user, school, request.POST.get("submission_key"))
+        if sent is not None:  # sent twice: the device is already gone from the choices
+            return redirect("incident-reported", school=school.slug, pk=sent.pk)
     device = None
     if request.access.can("equipment.view") and request.GET.get("device"):
         device = get_for_school(Device, school, pk=request.GET["device"])
     mine = [] if device else list(devices.reportable_by(request.user, school))
-    form = MissingForm(posted(request), school=school, device=device, mine=mine)
+    initial = {"submission_key": uuid.uuid4()}
+    form = MissingForm(posted(request), school=school, device=device, mine=mine, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            reported = devices.device_report_missing(
+            incident = devices.device_report_missing(
                 actor=request.user,
                 school=school,
-                device=form.device,
+                device=None if form.unlisted else form.device,
                 status=form.cleaned_data["status"],
                 note=form.cleaned_data["note"],
+                description=form.cleaned_data.get("description") or "",
+                submission_key=form.cleaned_data["submission_key"],
                 request=request,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            what = "stolen" if form.cleaned_data["status"] == Status.STOLEN else "lost"
             messages.success(
                 request,
-                f"{reported} is reported {reported.get_status_display().lower()}. The DPO and "
-                "the SIRO have been told by e-mail. Now say what happened: this incident "
-                "report already names the device.",
+                f"The {what} device is reported as incident {incident.reference}. The DPO and "
+                "the SIRO have been told by e-mail.",
             )
-            # Marking a device lost or stolen starts the incident report, prefilled with it.
-            kind = "stolen_device" if reported.status == Device.Status.STOLEN else "lost_device"
-            report = reverse("incident-report", kwargs={"school": school.slug})
-            return redirect(f"{report}?{urlencode({'device': reported.pk, 'kind': kind})}")
+            return redirect("incident-reported", school=school.slug, pk=incident.pk)
     context = {"school": school, "form": form, "device": device}
     return render(request, "equipment/device_missing.html", context)
 

@@ -143,7 +143,7 @@ def disposal_add(request):
     if request.method == "POST" and form.is_valid():
         batch = _save_batch(request, form)
         if batch is not None:
-            messages.success(request, f"Disposal {batch.pk} is started.")
+            messages.success(request, f"Disposal {batch.number} is started.")
             return redirect("disposal-detail", school=school.slug, pk=batch.pk)
     return render(
         request,
@@ -176,7 +176,7 @@ def disposal_edit(request, pk):
         except ValidationError:
             return _frozen(request, batch)
         if saved is not None:
-            messages.success(request, f"Disposal {batch.pk} is saved.")
+            messages.success(request, f"Disposal {batch.number} is saved.")
             return redirect("disposal-detail", school=school.slug, pk=batch.pk)
     return render(
         request,
@@ -185,13 +185,16 @@ def disposal_edit(request, pk):
             "school": school,
             "form": form,
             "batch": batch,
-            "title": f"Change disposal {batch.pk}",
+            "title": f"Change disposal {batch.number}",
             "has_contractors": True,
         },
     )
 
 
-def _detail(request, batch, refused=None, status=200):
+NOT_CONFIRMED = "Tick the box to confirm the devices were collected and the record is right."
+
+
+def _detail(request, batch, refused=None, unconfirmed=False, status=200):
     items = list(disposal.batch_items(batch))
     if batch.status == DisposalBatch.Status.OPEN:
         loans = disposal.open_loans([i.device for i in items])
@@ -205,6 +208,7 @@ def _detail(request, batch, refused=None, status=200):
             "batch": batch,
             "items": items,
             "refused": refused,
+            "unconfirmed": NOT_CONFIRMED if unconfirmed else "",
             "may_edit": request.access.can("equipment.edit")
             and batch.status == DisposalBatch.Status.OPEN,
         },
@@ -221,13 +225,18 @@ def disposal_detail(request, pk):
 def disposal_complete(request, pk):
     school = request.school
     batch = _batch(school, pk)
+    if batch.status != DisposalBatch.Status.OPEN:
+        return _frozen(request, batch)
+    # Completing freezes the record and disposes of every device in it: asked once more.
+    if request.POST.get("confirm") != "yes":
+        return _detail(request, batch, unconfirmed=True)
     try:
         disposal.batch_complete(actor=request.user, school=school, batch=batch, request=request)
     except ValidationError as exc:
         if getattr(exc, "code", None) == "frozen":
             return _frozen(request, batch)
         return _detail(request, batch, refused=exc.messages)
-    messages.success(request, f"Disposal {batch.pk} is completed: its devices are disposed of.")
+    messages.success(request, f"Disposal {batch.number} is completed: its devices are disposed of.")
     return redirect("disposal-detail", school=school.slug, pk=batch.pk)
 
 
@@ -299,7 +308,9 @@ def disposal_export(request, pk):
     items = list(disposal.batch_items(batch))
     table = evidence_table(school, batch, items, by=request.user)
     stamp = timezone.localdate().isoformat()
-    response = table_response(table, fmt, f"disposal-{school.slug}-{batch.pk}-{stamp}", password)
+    response = table_response(
+        table, fmt, f"disposal-{school.slug}-{batch.number}-{stamp}", password
+    )
     # Audited once the file is made: a failed export is not an export.
     audit.record(
         "disposal.exported",
@@ -339,7 +350,7 @@ def evidence_table(school, batch: DisposalBatch, items, *, by) -> Table:
         state = "NOT COMPLETED: still being prepared."
     when = timezone.localtime()
     return Table(
-        title=f"Disposal {batch.pk} of {school.name}",
+        title=f"Disposal {batch.number} of {school.name}",
         sheet="Disposal record",
         subtitle=(
             f"Contractor: {contractor.name} ({registrations}). Collected on {collected}. "

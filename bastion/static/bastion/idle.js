@@ -3,14 +3,18 @@
 // The server decides when a session is locked; this script keeps a countdown from what the server
 // says, warns a minute before, then asks for the password (and a code) in a dialog over the page.
 // The page itself is never reloaded, so whatever the user was typing stays in its fields, and a
-// form sent while locked is held back and sent once unlocked. Nothing typed is copied anywhere:
-// not to localStorage, not to sessionStorage (it may be personal data).
+// form sent while locked is held back and sent once unlocked. While locked, the content of <main>
+// is taken out of the document (kept in a variable of this script, fields and all) so that no
+// screen reader, devtools or text search finds it behind the dialog; unlocking puts it back.
+// Nothing typed is copied anywhere: not to localStorage, not to sessionStorage (it may be
+// personal data).
 
 const TICK_MS = 1000;
 const CHECK_EVERY_MS = 30_000; // ask the server how long is left (other tabs count as activity)
 const RECHECK_MIN_MS = 5_000; // but not more often than this when the end looks near
 const PING_EVERY_MS = 60_000; // report activity at most about once a minute
-const WARN_BEFORE_MS = 60_000;
+const WARN_BEFORE_MS = 60_000; // at most; half the limit when the school locks after a minute
+const RECENT_MS = 5_000; // activity this recent means the user is here: no warning, a ping
 const MOUSE_EVERY_MS = 5_000; // mouse movement is noticed at most this often
 // Loading the page was activity, and no school locks after less than a minute (the server writes
 // the time of activity every 15 s): until the first check, no lock can come sooner than this.
@@ -44,6 +48,7 @@ export function startIdleLock(page = document.body) {
   const minutes = el(lock, "data-idle-minutes");
   const password = unlockForm.elements.password;
   const code = unlockForm.elements.code;
+  const main = document.querySelector("main");
 
   const state = {
     deadline: Date.now() + EARLIEST_LOCK_MS, // when the server locks (a lower bound until known)
@@ -63,7 +68,17 @@ export function startIdleLock(page = document.body) {
     pending: null, // what was being sent when the lock came: {form, submitter} or {htmx}
     releasing: false,
     returnFocus: null,
+    limitMs: 0, // the school's limit, once the server has said it
+    hidden: null, // while locked: the content of <main>, out of the document
   };
+
+  // With a short limit (a school may lock after one minute) the warning comes at half of it, and
+  // activity is reported often enough to keep the session, so "Stay signed in" is not followed at
+  // once by the warning again.
+  const warnBefore = () =>
+    state.limitMs ? Math.min(WARN_BEFORE_MS, state.limitMs / 2) : WARN_BEFORE_MS;
+  const pingEvery = () =>
+    state.limitMs ? Math.min(PING_EVERY_MS, Math.max(RECENT_MS, state.limitMs / 4)) : PING_EVERY_MS;
 
   async function call(url, { method = "GET", body } = {}) {
     const headers = { "X-Requested-With": "fetch", Accept: "application/json" };
@@ -95,6 +110,7 @@ export function startIdleLock(page = document.body) {
     state.applied = seq;
     if (typeof data.needs_code === "boolean") setNeedsCode(data.needs_code);
     if (typeof data.limit === "number") {
+      state.limitMs = data.limit * 1000;
       minutes.textContent = plural(Math.round(data.limit / 60), "minute");
     }
     if (data.signed_out) return signOut(data.error, data.login_url);
@@ -103,7 +119,7 @@ export function startIdleLock(page = document.body) {
     state.deadline = Date.now() + data.remaining * 1000;
     state.known = true;
     if (state.locked) return closeLock(false); // unlocked in another tab
-    if (data.remaining * 1000 <= WARN_BEFORE_MS) openWarning();
+    if (data.remaining * 1000 <= warnBefore()) openWarning();
     else closeWarning();
   }
 
@@ -139,7 +155,7 @@ export function startIdleLock(page = document.body) {
       state.lastMouse = now;
     }
     state.lastActivity = now;
-    if (now - state.lastPing >= PING_EVERY_MS && !state.checking) ping();
+    if (now - state.lastPing >= pingEvery() && !state.checking) ping();
   }
 
   function tick() {
@@ -151,14 +167,14 @@ export function startIdleLock(page = document.body) {
     if (
       !state.locked &&
       unreported &&
-      now - state.lastPing >= PING_EVERY_MS &&
-      now - state.lastActivity < PING_EVERY_MS // old activity is no reason to stay signed in
+      now - state.lastPing >= pingEvery() &&
+      now - state.lastActivity < pingEvery() // old activity is no reason to stay signed in
     ) {
       ping();
     } else {
       const since = now - state.lastCheck;
       const near =
-        state.known && !state.locked && now >= state.deadline - WARN_BEFORE_MS && !warning.open;
+        state.known && !state.locked && now >= state.deadline - warnBefore() && !warning.open;
       const over = !state.locked && now >= state.deadline;
       if (since >= CHECK_EVERY_MS || ((near || over) && since >= RECHECK_MIN_MS)) check();
     }
@@ -186,6 +202,8 @@ export function startIdleLock(page = document.body) {
 
   function openWarning() {
     if (warning.open || state.locked || state.signedOut) return;
+    // Someone typing is here: tell the server rather than take the keyboard from them.
+    if (Date.now() - state.lastActivity < RECENT_MS) return void ping();
     rememberFocus();
     warning.returnValue = "";
     showCountdown(Date.now()); // before the dialog is announced
@@ -205,6 +223,7 @@ export function startIdleLock(page = document.body) {
       clearError();
       unlockForm.reset();
       lock.showModal();
+      hidePage();
       password.focus();
     }
     if (!fromStatus) check(); // learn whether a code is needed
@@ -215,6 +234,7 @@ export function startIdleLock(page = document.body) {
     unlockForm.reset();
     clearError();
     lock.close();
+    showPage();
     restoreFocus();
     const pending = state.pending;
     state.pending = null;
@@ -237,7 +257,25 @@ export function startIdleLock(page = document.body) {
     unlockPart.hidden = true;
     signedOutPart.hidden = false;
     if (!lock.open) lock.showModal();
+    hidePage();
     signInLink.focus();
+  }
+
+  // The page's content leaves the document while locked; its nodes (with what was typed in them)
+  // are only moved, never copied or serialised.
+  function hidePage() {
+    if (!main || state.hidden) return;
+    const kept = document.createDocumentFragment();
+    while (main.firstChild) kept.appendChild(main.firstChild);
+    state.hidden = kept;
+    main.setAttribute("aria-busy", "true");
+  }
+
+  function showPage() {
+    if (!main || !state.hidden) return;
+    main.appendChild(state.hidden);
+    state.hidden = null;
+    main.removeAttribute("aria-busy");
   }
 
   // Send again what the lock held back, exactly as the user sent it.
@@ -356,6 +394,15 @@ export function startIdleLock(page = document.body) {
     }
   });
   el(warning, "data-idle-stay").addEventListener("click", () => warning.close("stay"));
+  // Typing while the warning is shown is the answer to it: the warning closes and the focus goes
+  // back to the field before the key's character is entered, so the character lands there.
+  warning.addEventListener("keydown", (event) => {
+    const typing = event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.metaKey;
+    const field = state.returnFocus;
+    if (!typing || !field || field === document.body || !field.isConnected) return;
+    warning.close("stay");
+    field.focus(); // now, not when the close event comes: the character is on its way
+  });
   unlockForm.addEventListener("submit", unlock);
   document.addEventListener("submit", holdSubmit, true);
   document.addEventListener("htmx:beforeRequest", holdHtmx);
