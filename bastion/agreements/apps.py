@@ -7,5 +7,5 @@ class AgreementsConfig(AppConfig):
 
     def ready(self):
         # The scheduled chaser (@job), the My tasks provider, the computed control (P6) and the
-        # counts brought up to date after a change (@after_change).
+        # coverage counts the refresh job keeps.
         from bastion.agreements import chasing, controls, coverage, mytasks  # noqa: F401

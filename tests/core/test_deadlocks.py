@@ -92,14 +92,20 @@ def test_deadlocks_on_postgresql_none_when_every_kind_of_change_meets_at_once(
                 actor=it_lead, school=school, device=edited[n], data={"notes": f"Checked {n}"}
             ),
             lambda n=n: devices.device_report_missing(
-                actor=it_lead, school=school, device=missing[n], status=Device.Status.STOLEN
+                actor=it_lead,
+                school=school,
+                device=missing[n],
+                status=Device.Status.STOLEN,
+                note="Taken from the staffroom.",
+                submission_key=uuid.uuid4(),
             ),
         ]
     _, errors = at_once(jobs, threads=THREADS)
 
     assert errors == []
     references = sorted(Incident.objects.values_list("reference", flat=True))
-    assert references == [f"INC-{today.year}-{n:04d}" for n in range(1, ROUNDS + 1)]
+    # Each loss and each theft is an incident, with references in one unbroken sequence.
+    assert references == [f"INC-{today.year}-{n:04d}" for n in range(1, 2 * ROUNDS + 1)]
     statuses = Device.objects.values_list("asset_tag", "status")
     assert {tag for tag, status in statuses if status == Device.Status.LOST} == {
         d.asset_tag for d in reported
@@ -113,8 +119,9 @@ def test_deadlocks_on_postgresql_none_when_every_kind_of_change_meets_at_once(
     assert Signature.objects.count() == 2 * ROUNDS  # each parent's own and their child's
     assert not SigningLink.objects.filter(used_at__isnull=True).exists()
     assert PasswordChange.objects.count() == ROUNDS
-    # Every change wrote its events (a report of a lost laptop writes two), in one chain.
-    assert AuditEvent.objects.count() - events_before == ROUNDS * 6
+    # Every change wrote its events, in one chain: a loss or a theft writes two (the incident
+    # and the device marked missing), a signature, an attestation and an edit one each.
+    assert AuditEvent.objects.count() - events_before == ROUNDS * 7
     assert audit.verify().ok
 
 
