@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -197,7 +198,7 @@ def test_the_migration_fills_the_folded_names_of_existing_people(school, people)
 
     migration = import_module("bastion.people.migrations.0003_person_search_name")
     Person.objects.update(search_name="")
-    migration.fill_search_names(apps, None)
+    migration.fill_search_names(apps, SimpleNamespace(connection=connection))
     assert Person.objects.get(pk=people["ngozi"].pk).search_name == "ngoziokonkwohale"
     assert not Person.objects.filter(search_name="").exists()
 

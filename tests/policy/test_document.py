@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from io import StringIO
+from types import SimpleNamespace
 
 import docx
 import pytest
@@ -156,6 +157,7 @@ def test_statements_with_the_old_title_are_corrected_by_the_migration(school, si
     import importlib
 
     from django.apps import apps
+    from django.db import connection
 
     from bastion.policy.models import Statement
     from bastion.policy.services import policy_for
@@ -166,6 +168,6 @@ def test_statements_with_the_old_title_are_corrected_by_the_migration(school, si
         text="Our head is the Senior Information Risk Officer (SIRO)."
     )
     migration = importlib.import_module("bastion.policy.migrations.0002_siro_is_the_risk_owner")
-    migration.forwards(apps, None)
+    migration.forwards(apps, SimpleNamespace(connection=connection))
     statement.refresh_from_db()
     assert statement.text == "Our head is the Senior Information Risk Owner (SIRO)."

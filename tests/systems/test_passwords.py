@@ -5,6 +5,7 @@ school sees compliance per system and per person."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -277,7 +278,7 @@ def test_duplicate_password_change_attestations_the_migration_keeps_the_first(st
     first = changed(sims, staff_person, dt.date(2026, 3, 9))
     changed(sims, staff_person, dt.date(2026, 3, 9))
     other = changed(sims, staff_person, dt.date(2026, 3, 1))
-    migration.forwards(apps, None)
+    migration.forwards(apps, SimpleNamespace(connection=connection))
     with connection.cursor() as cursor:  # (the deferred foreign-key checks run now)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     with connection.schema_editor() as editor:

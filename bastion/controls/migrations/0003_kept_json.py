@@ -5,7 +5,8 @@ from django.db import migrations, models
 
 
 def forget_kept(apps, schema_editor):
-    apps.get_model("controls", "KeptEvaluation").objects.all().delete()
+    db = schema_editor.connection.alias  # the database being migrated (a restore's, say)
+    apps.get_model("controls", "KeptEvaluation").objects.using(db).all().delete()
 
 
 class Migration(migrations.Migration):

@@ -29,7 +29,8 @@ DROP = {
 
 
 def forwards(apps, schema_editor):
-    apps.get_model("core", "AuditHead").objects.get_or_create(
+    db = schema_editor.connection.alias  # the database being migrated (a restore's, say)
+    apps.get_model("core", "AuditHead").objects.using(db).get_or_create(
         pk=1, defaults={"last_hash": GENESIS, "count": 0}
     )
     vendor = schema_editor.connection.vendor

@@ -15,15 +15,16 @@ def _fold(text):
 
 
 def fill_search_names(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database being migrated (a restore's, say)
     Person = apps.get_model("people", "Person")
     batch = []
-    for person in Person.objects.only("first_name", "last_name").order_by("pk").iterator(2000):
+    for person in Person.objects.using(db).only("first_name", "last_name").order_by("pk").iterator(2000):
         person.search_name = _fold(f"{person.first_name} {person.last_name}")[:210]
         batch.append(person)
         if len(batch) >= 1000:
-            Person.objects.bulk_update(batch, ["search_name"])
+            Person.objects.using(db).bulk_update(batch, ["search_name"])
             batch = []
-    Person.objects.bulk_update(batch, ["search_name"])
+    Person.objects.using(db).bulk_update(batch, ["search_name"])
 
 
 class Migration(migrations.Migration):

@@ -7,9 +7,10 @@ OLD, NEW = "Senior Information Risk Officer", "Senior Information Risk Owner"
 
 
 def forwards(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database being migrated (a restore's, say)
     Statement = apps.get_model("policy", "Statement")
-    for statement in Statement.objects.filter(text__contains=OLD).only("pk", "text"):
-        Statement.objects.filter(pk=statement.pk).update(text=statement.text.replace(OLD, NEW))
+    for statement in Statement.objects.using(db).filter(text__contains=OLD).only("pk", "text"):
+        Statement.objects.using(db).filter(pk=statement.pk).update(text=statement.text.replace(OLD, NEW))
 
 
 class Migration(migrations.Migration):

@@ -7,14 +7,15 @@ from django.db.models import Count, Min
 
 
 def forwards(apps, schema_editor):
+    db = schema_editor.connection.alias  # the database being migrated (a restore's, say)
     PasswordChange = apps.get_model("systems", "PasswordChange")
     repeated = (
-        PasswordChange.objects.values("system_id", "person_id", "changed_on")
+        PasswordChange.objects.using(db).values("system_id", "person_id", "changed_on")
         .annotate(copies=Count("pk"), first=Min("pk"))
         .filter(copies__gt=1)
     )
     for row in repeated:
-        PasswordChange.objects.filter(
+        PasswordChange.objects.using(db).filter(
             system_id=row["system_id"], person_id=row["person_id"], changed_on=row["changed_on"]
         ).exclude(pk=row["first"]).delete()
 
