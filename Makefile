@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint format assets migrate demo check-chromium bench clean
+.PHONY: setup run test lint format lock assets migrate demo check-chromium bench clean
 
 setup: $(VENV)/.installed bastion/static/dist/.built
 
@@ -18,7 +18,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -63,16 +63,27 @@ check-chromium:
 
 test: setup check-chromium
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/ruff format --check .
 
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# `make lock` compiles requirements*.in into the pinned requirements*.txt, keeping every pin it
+# can; to move one package: make lock LOCK_ARGS="--upgrade-package django". No registry address
+# goes into the files.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras \
+	--allow-unsafe --no-emit-index-url --no-emit-trusted-host --no-emit-find-links $(LOCK_ARGS)
+lock: $(VENV)/.installed
+	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(VENV) node_modules bastion/static/dist staticfiles

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from functools import wraps
 
 from django.db import OperationalError, connection
@@ -40,13 +41,13 @@ def conflict(error: BaseException) -> bool:
     return isinstance(error, OperationalError) and code in CONFLICTS
 
 
-def retry_conflicts(func):
+def retry_conflicts[**P, R](func: Callable[P, R]) -> Callable[P, R]:
     """Run `func` (which opens its own transaction) again when the database ends it with a
     deadlock or a serialization conflict. Only the outermost transaction is run again: inside
     another one, the error goes up to whoever opened it."""
 
     @wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if connection.in_atomic_block:
             return func(*args, **kwargs)
         for attempt in range(1, ATTEMPTS + 1):

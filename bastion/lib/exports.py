@@ -13,8 +13,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
@@ -24,7 +28,7 @@ _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 DATE_FORMAT = "DD/MM/YYYY"
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> object:
     """A value for a CSV cell: text a spreadsheet would run as a formula gets an apostrophe."""
     if isinstance(value, str) and value.startswith(DANGEROUS_FIRST):
         return "'" + value
@@ -46,14 +50,14 @@ def sheet_title(title: str) -> str:
     return _SHEET_TITLE_BAD.sub(" ", title).strip("' ")[:31] or "Sheet"
 
 
-def _text(cell, value: str) -> None:
+def _text(cell: Any, value: str) -> None:
     cell.value = _ILLEGAL.sub("", value)
     cell.data_type = "s"  # never "f": openpyxl would otherwise store =... as a formula
     if cell.value.startswith(DANGEROUS_FIRST):
         cell.quotePrefix = True
 
 
-def _put(sheet, row: int, column: int, value) -> None:
+def _put(sheet: Any, row: int, column: int, value: object) -> None:
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
         _text(cell, value)
@@ -110,7 +114,7 @@ def _protect_office(data: bytes, password: str) -> bytes:
     return out.getvalue()
 
 
-def _pdf_value(value) -> str:
+def _pdf_value(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -130,7 +134,7 @@ PASSWORD_REFUSED = (
 class FilePasswordRefused(ValueError):
     """A password no export can be locked with. Its message never holds the password."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(PASSWORD_REFUSED)
 
 
@@ -155,7 +159,7 @@ def file_password(password: str) -> str:
     return composed
 
 
-def lock_pdf(pdf, password: str | None) -> None:
+def lock_pdf(pdf: FPDF, password: str | None) -> None:
     """Encrypt an FPDF document (AES-256) with `password`, if there is one."""
     if not password:
         return

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.http import HttpRequest, QueryDict
 
 from bastion.lib.exports import FilePasswordRefused, file_password
 
 
-def posted(request):
+def posted(request: HttpRequest) -> QueryDict | None:
     """The submitted data for a bound form, or None for a GET.
 
     Not `request.POST or None`: an empty POST is still a submission and must show its errors.
@@ -18,7 +21,7 @@ def posted(request):
 class FilePasswordField(forms.CharField):
     """A password a PDF and a workbook can both be locked with (see exports.file_password)."""
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Any:
         value = super().clean(value)
         if not value:
             return value

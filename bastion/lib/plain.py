@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
-_KEEPABLE: dict[str, type] = {}
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_KEEPABLE: dict[str, type[DataclassInstance]] = {}
 
 
-def keepable(cls):
+def keepable[C: type[DataclassInstance]](cls: C) -> C:
     """Mark a dataclass whose instances parts may answer with (kept by its fields)."""
     tag = f"~{cls.__name__}"
     if _KEEPABLE.setdefault(tag, cls) is not cls:
@@ -22,7 +26,7 @@ def keepable(cls):
     return cls
 
 
-def dump(value):
+def dump(value: Any) -> Any:
     """`value` as plain JSON data."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
@@ -44,7 +48,7 @@ def dump(value):
     raise TypeError(f"{type(value).__name__} cannot be kept: mark it @keepable, or answer plainly")
 
 
-def load(data):
+def load(data: Any) -> Any:
     """What `dump` made, as it was."""
     if isinstance(data, list):
         return [load(v) for v in data]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest
 from django.views.debug import SafeExceptionReporterFilter
 
 
@@ -10,7 +13,7 @@ class ExceptionReporterFilter(SafeExceptionReporterFilter):
     error reports, as Django hides such settings, whether or not its view marked it with
     sensitive_post_parameters."""
 
-    def get_post_parameters(self, request):
+    def get_post_parameters(self, request: HttpRequest | None) -> dict[str, Any]:
         params = super().get_post_parameters(request)
         if request is None or not self.is_active(request):
             return params
