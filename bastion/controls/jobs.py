@@ -17,6 +17,7 @@ from bastion.controls.registry import ATTENTION, MET, NOT_APPLICABLE, OVERDUE
 from bastion.controls.services import snapshot_statuses
 from bastion.core.models import Membership, School
 from bastion.core.permissions import PERMISSIONS
+from bastion.lib.dates import long_date
 from bastion.lib.text import plural
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
@@ -86,12 +87,14 @@ def digest_lines(controls, user, roles: set[str]) -> list[str]:
             state = control.attestation
             if state.status == OVERDUE:
                 lines.append(
-                    f"- {control.code} {control.title}: check overdue (due {state.due:%d/%m/%Y})"
+                    f"- {control.code} {control.title}: check overdue (due {long_date(state.due)})"
                 )
             elif state.status == ATTENTION:
                 lines.append(f"- {control.code} {control.title}: no check recorded yet")
             elif state.due_soon:
-                lines.append(f"- {control.code} {control.title}: check due by {state.due:%d/%m/%Y}")
+                lines.append(
+                    f"- {control.code} {control.title}: check due by {long_date(state.due)}"
+                )
             for _, action in control.actions:
                 if action.url != control.attest_url:
                     lines.append(f"- {control.code}: {action.text}")

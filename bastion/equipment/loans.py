@@ -177,10 +177,13 @@ def loan_return(
         device = Device.objects.select_for_update(no_key=True).get(pk=loan.device_id, school=school)
         loan = Loan.objects.select_for_update(no_key=True).get(pk=loan.pk, school=school)
         if loan.returned_on is not None:
-            raise ValidationError(f"This loan was already returned on {loan.returned_on:%d %B %Y}.")
-        if returned_on < loan.out_on:
             raise ValidationError(
-                {"returned_on": f"It cannot come back before it went out ({loan.out_on:%d %B %Y})."}
+                f"This loan was already returned on {long_date(loan.returned_on)}."
+            )
+        if returned_on < loan.out_on:
+            went = long_date(loan.out_on)
+            raise ValidationError(
+                {"returned_on": f"It cannot come back before it went out ({went})."}
             )
         before = audit.snapshot(loan, LOAN_FIELDS)
         loan.returned_on = returned_on

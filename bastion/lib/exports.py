@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.http import HttpResponse
 
+from bastion.lib.dates import long_date, long_datetime
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 cannot hold (openpyxl refuses them): dropped rather than failing the export.
@@ -114,9 +116,9 @@ def _pdf_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return long_datetime(value)
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return long_date(value)
     return str(value)
 
 
