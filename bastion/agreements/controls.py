@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from bastion.agreements import coverage
 from bastion.agreements.models import PUPIL_AUDIENCES, Audience
 from bastion.controls.registry import ATTENTION, MET, NOT_APPLICABLE, Action, Evidence, computed
+from bastion.lib.text import plural
 from bastion.people.models import Kind
 
 MAX_ACTIONS = 8
@@ -100,7 +101,8 @@ def _evidence(entry: dict) -> Evidence:
         return Evidence(NOT_APPLICABLE, "Nobody in the directory signs an agreement yet.")
     share = signed / total
     summary = (
-        f"{signed} of {total} people have signed their current Acceptable Use Agreement "
+        f"{signed} of {plural(total, 'person has', 'people have')} signed their current "
+        "Acceptable Use Agreement "
         f"({int(100 * share)}%)"
     )
     facts = {"signed": signed, "total": total, "unsigned": total - signed}

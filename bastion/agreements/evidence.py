@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from bastion.agreements.models import Signature
+from bastion.lib.dates import long_datetime
 from bastion.lib.exports import Table, table_response
 
 response = table_response
@@ -64,7 +65,7 @@ def table(school, *, fmt: str) -> tuple[Table, int]:
     widths = [16, 14, 12, 10, 8, 28, 7, 11, 15, 30, 18] + ([14, 30, 66] if spreadsheet else [14])
     table_ = Table(
         title=f"Acceptable Use Agreement signatures: {school.name}",
-        subtitle=f"Exported {timezone.localtime():%d %B %Y %H:%M}. Each signature names the "
+        subtitle=f"Exported {long_datetime(timezone.now())}. Each signature names the "
         "version signed and the hash of its exact text.",
         headers=headers,
         rows=(_row(s, spreadsheet) for s in rows.iterator(chunk_size=2000)),

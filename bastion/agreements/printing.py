@@ -8,6 +8,7 @@ import io
 import qrcode
 from fpdf import FPDF
 
+from bastion.lib.dates import long_date
 from bastion.lib.exports import latin1
 from bastion.lib.markdown import render
 
@@ -56,7 +57,7 @@ def letters_pdf(school, letters: list[dict]) -> bytes:
         _text(
             pdf,
             f"This link is for you only. It works once and expires on "
-            f"{letter['expires']:%d %B %Y}. If you would rather sign on paper, or need a new "
+            f"{long_date(letter['expires'])}. If you would rather sign on paper, or need a new "
             "link, please ask the school office.",
             10,
         )
@@ -71,7 +72,7 @@ def sheet_pdf(school, agreement, group: str, rows: list[tuple[str, str]]) -> byt
     _text(pdf, f"{school.name}: {agreement.title}", 15, "B")
     _text(
         pdf,
-        f"Version {version.number}, effective {version.effective_on:%d %B %Y}. {group}",
+        f"Version {version.number}, effective {long_date(version.effective_on)}. {group}",
         9,
     )
     pdf.set_font("helvetica", "", 10)

@@ -17,6 +17,7 @@ from bastion.agreements.models import (
     text_hash,
 )
 from bastion.core import audit
+from bastion.lib.dates import long_date
 from bastion.lib.db import retry_conflicts
 
 SETTINGS_FIELDS = (
@@ -131,7 +132,7 @@ def agreement_publish(
             raise ValidationError(
                 {
                     "effective_on": EFFECTIVE_TOO_EARLY.format(
-                        n=latest.number, date=f"{latest.effective_on:%d %B %Y}"
+                        n=latest.number, date=f"{long_date(latest.effective_on)}"
                     )
                 }
             )

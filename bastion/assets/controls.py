@@ -12,14 +12,11 @@ from django.urls import reverse
 from bastion.assets import rules
 from bastion.assets.models import InformationAsset
 from bastion.controls.registry import ATTENTION, MET, OVERDUE, Action, Evidence, computed
+from bastion.lib.text import plural
 
 
 def _list(school, flag: str) -> str:
     return reverse("asset-list", kwargs={"school": school.slug}) + f"?flag={flag}"
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _by_school(schools, **counts) -> dict[int, dict]:
@@ -62,12 +59,12 @@ def asset_register(schools, today: dt.date) -> dict[int, Evidence]:
         actions = tuple(
             Action(text(row[key]), _list(school, key), row[key])
             for key, text in (
-                ("no_owner", lambda n: f"Name a current owner for {_plural(n, 'asset', 'assets')}"),
-                ("review_due", lambda n: f"Review {_plural(n, 'asset', 'assets')}"),
+                ("no_owner", lambda n: f"Name a current owner for {plural(n, 'asset', 'assets')}"),
+                ("review_due", lambda n: f"Review {plural(n, 'asset', 'assets')}"),
                 (
                     "past_retention",
                     lambda n: (
-                        f"Dispose of or weed {_plural(n, 'asset', 'assets')} past "
+                        f"Dispose of or weed {plural(n, 'asset', 'assets')} past "
                         "their retention period"
                     ),
                 ),
@@ -82,7 +79,7 @@ def asset_register(schools, today: dt.date) -> dict[int, Evidence]:
             status = MET
         result[school.pk] = Evidence(
             status,
-            f"{kept} of {_plural(total, 'asset has', 'assets have')} a current owner, a review "
+            f"{kept} of {plural(total, 'asset has', 'assets have')} a current owner, a review "
             f"within a year and nothing past retention ({kept * 100 // total}%).",
             actions,
             value=kept / total,
@@ -115,12 +112,12 @@ def secure_storage(schools, today: dt.date) -> dict[int, Evidence]:
             continue
         actions = ()
         if bare:
-            text = f"Move {_plural(bare, 'asset', 'assets')} with special category data to a "
+            text = f"Move {plural(bare, 'asset', 'assets')} with special category data to a "
             actions = (Action(text + "secure area", _list(school, "not_secure"), bare),)
         secure = special_n - bare
         result[school.pk] = Evidence(
             ATTENTION if bare else MET,
-            f"{secure} of {_plural(special_n, 'asset', 'assets')} holding special category data "
+            f"{secure} of {plural(special_n, 'asset', 'assets')} holding special category data "
             f"{'is' if special_n == 1 else 'are'} in a secure area ({secure * 100 // special_n}%).",
             actions,
             value=secure / special_n,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from bastion.assets.columns import COLUMNS
 from bastion.assets.models import InformationAsset
 from bastion.core import audit
+from bastion.lib.dates import long_date
 from bastion.lib.exports import Table, xlsx_bytes
 
 TITLE = "Information asset register"
@@ -23,7 +24,7 @@ def register_table(school) -> Table:
     return Table(
         title=TITLE,
         subtitle=(
-            f"{school.name}, exported on {timezone.localdate():%-d %B %Y}. Keep the Reference "
+            f"{school.name}, exported on {long_date(timezone.localdate())}. Keep the Reference "
             "column: importing the file again updates these assets rather than adding new ones."
         ),
         headers=[c.header for c in COLUMNS],

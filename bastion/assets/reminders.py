@@ -12,6 +12,7 @@ from django.utils import timezone
 from bastion.assets import rules
 from bastion.assets.models import InformationAsset
 from bastion.core.permissions import PERMISSIONS
+from bastion.lib.dates import long_date
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
 from bastion.notify.services import mail_queue
@@ -77,7 +78,7 @@ def asset_review_reminders() -> str:
         if not to:
             continue
         day = due_on(asset)
-        when = f"on {day:%-d %B %Y}" if day and day >= today else "now"
+        when = f"on {long_date(day)}" if day and day >= today else "now"
         link = settings.SITE_URL + reverse(
             "asset-detail", kwargs={"school": asset.school.slug, "pk": asset.pk}
         )
@@ -89,7 +90,7 @@ def asset_review_reminders() -> str:
                 f"You are the information asset owner of “{asset.name}” at {asset.school.name}. "
                 f"Its yearly review is due {when}"
                 + (
-                    f" (last reviewed on {asset.last_reviewed_on:%-d %B %Y})"
+                    f" (last reviewed on {long_date(asset.last_reviewed_on)})"
                     if asset.last_reviewed_on
                     else " (it has never been reviewed)"
                 )

@@ -22,6 +22,7 @@ from bastion.backups.scope import ExportRefused
 from bastion.backups.scratch import scratch_database
 from bastion.core import audit
 from bastion.core.models import School
+from bastion.lib.dates import long_datetime
 from bastion.notify.services import mail_queue
 
 SUFFIX = ".bastion-backup"
@@ -111,7 +112,7 @@ def backup_write(
             changes={"error": str(exc)},
         )
         _alert(
-            "Bastion's backup failed", f"The backup of {started:%d %B %Y %H:%M} failed:\n\n{exc}\n"
+            "Bastion's backup failed", f"The backup of {long_datetime(started)} failed:\n\n{exc}\n"
         )
         return record
     _fill(record, written)

@@ -17,6 +17,8 @@ from bastion.controls.registry import ATTENTION, MET, NOT_APPLICABLE, OVERDUE
 from bastion.controls.services import snapshot_statuses
 from bastion.core.models import Membership, School
 from bastion.core.permissions import PERMISSIONS
+from bastion.lib.dates import long_date
+from bastion.lib.text import plural
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
 from bastion.notify.services import mail_queue
@@ -68,14 +70,10 @@ def controls_refresh() -> str:
         matrix_rows(chunk, today, ahead=AHEAD_SECONDS)  # built from the statuses just kept
         kept_summaries(chunk, today, ahead=AHEAD_SECONDS)
     forget_expired()
-    return f"evaluated {_plural(len(evaluated), 'school', 'schools')}"
+    return f"evaluated {plural(len(evaluated), 'school', 'schools')}"
 
 
 # The weekly digest -------------------------------------------------------------------------------
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def digest_lines(controls, user, roles: set[str]) -> list[str]:
@@ -89,12 +87,14 @@ def digest_lines(controls, user, roles: set[str]) -> list[str]:
             state = control.attestation
             if state.status == OVERDUE:
                 lines.append(
-                    f"- {control.code} {control.title}: check overdue (due {state.due:%d/%m/%Y})"
+                    f"- {control.code} {control.title}: check overdue (due {long_date(state.due)})"
                 )
             elif state.status == ATTENTION:
                 lines.append(f"- {control.code} {control.title}: no check recorded yet")
             elif state.due_soon:
-                lines.append(f"- {control.code} {control.title}: check due by {state.due:%d/%m/%Y}")
+                lines.append(
+                    f"- {control.code} {control.title}: check due by {long_date(state.due)}"
+                )
             for _, action in control.actions:
                 if action.url != control.attest_url:
                     lines.append(f"- {control.code}: {action.text}")

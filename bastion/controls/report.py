@@ -12,6 +12,7 @@ from bastion.controls.models import Attestation
 from bastion.controls.registry import ATTENTION, MET, NOT_APPLICABLE, OVERDUE
 from bastion.incidents.log import Term
 from bastion.incidents.models import ICO_HOURS, Incident, clock_running_q
+from bastion.lib.dates import long_date
 from bastion.lib.exports import latin1, lock_pdf
 
 
@@ -60,7 +61,7 @@ def governors_report(
         pdf.multi_cell(width, 5, latin1(text), new_x="LMARGIN", new_y="NEXT")
 
     heading(f"E-Security Policy controls: governors' report, {term.label}", 15)
-    para(f"{school.name}. Prepared on {today:%d %B %Y} ({term.months}).")
+    para(f"{school.name}. Prepared on {long_date(today)} ({term.months}).")
     pdf.ln(2)
     heading("Summary")
     para(
@@ -104,7 +105,7 @@ def governors_report(
             for item in attestations:
                 row = grid.row()
                 row.cell(item.code)
-                row.cell(f"{item.attested_on:%d/%m/%Y}")
+                row.cell(long_date(item.attested_on))
                 row.cell(latin1(str(item.attested_by)))
                 row.cell(latin1(item.note))
     else:

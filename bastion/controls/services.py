@@ -15,6 +15,7 @@ from bastion.controls.models import Attestation, ControlSetting, StatusSnapshot
 from bastion.controls.status import recent_statuses
 from bastion.core import audit, files
 from bastion.core.models import Membership
+from bastion.lib.dates import long_date
 from bastion.lib.db import retry_conflicts
 
 SETTING_FIELDS = ("owner_role", "owner", "frequency")
@@ -103,7 +104,7 @@ def attestation_record(
             actor=actor,
             school=school,
             obj=attestation,
-            object_repr=f"Control {code} checked on {attested_on:%d/%m/%Y}",
+            object_repr=f"Control {code} checked on {long_date(attested_on)}",
             request=request,
             changes=changes,
         )

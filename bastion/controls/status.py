@@ -37,6 +37,7 @@ from bastion.controls.registry import (
     Evidence,
 )
 from bastion.core.models import ROLE_LABELS
+from bastion.lib.dates import long_date
 from bastion.lib.plain import keepable
 from bastion.policy.selectors import not_applicable
 
@@ -136,21 +137,21 @@ def attestation_state(
     label = FREQUENCY_LABELS[frequency].lower()
     if frequency == Frequency.NONE:
         if computed:
-            summary = f"Last checked by hand on {last:%d/%m/%Y}." if last else ""
+            summary = f"Last checked by hand on {long_date(last)}." if last else ""
             return AttestationState(frequency, last, None, None, summary, today)
         if last is None:
             summary = "No check recorded yet: record one."
             return AttestationState(frequency, None, None, ATTENTION, summary, today)
-        return AttestationState(frequency, last, None, MET, f"Checked on {last:%d/%m/%Y}.", today)
+        return AttestationState(frequency, last, None, MET, f"Checked on {long_date(last)}.", today)
     days = FREQUENCY_DAYS[frequency]
     if last is None:
         summary = f"No check recorded yet: the check is due {label}."
         return AttestationState(frequency, None, today, ATTENTION, summary, today)
     due = last + dt.timedelta(days=days)
     if due < today:
-        summary = f"Check overdue: last checked on {last:%d/%m/%Y}, due {label}."
+        summary = f"Check overdue: last checked on {long_date(last)}, due {label}."
         return AttestationState(frequency, last, due, OVERDUE, summary, today)
-    summary = f"Checked on {last:%d/%m/%Y}; next check due by {due:%d/%m/%Y}."
+    summary = f"Checked on {long_date(last)}; next check due by {long_date(due)}."
     return AttestationState(frequency, last, due, MET, summary, today)
 
 

@@ -12,6 +12,7 @@ from django.utils.html import format_html_join
 
 from bastion.controls.models import StatusSnapshot
 from bastion.controls.registry import MET, NOT_APPLICABLE
+from bastion.lib.dates import long_date
 
 WEEKS = 16
 WIDTH, HEIGHT = 640, 240
@@ -96,9 +97,9 @@ def chart(weeks: list[Week], total: int) -> dict:
         height = week.met * scale
         label = week.label if i % 2 == 0 else ""
         title = (
-            f"Week of {week.start:%d %B %Y}: {week.met} of {week.applicable} controls met"
+            f"Week of {long_date(week.start)}: {week.met} of {week.applicable} controls met"
             if week.day
-            else f"Week of {week.start:%d %B %Y}: no record"
+            else f"Week of {long_date(week.start)}: no record"
         )
         columns.append(
             (
@@ -122,7 +123,7 @@ def chart(weeks: list[Week], total: int) -> dict:
     recorded = [w for w in weeks if w.day]
     if recorded:
         description = "; ".join(
-            f"week of {w.start:%d %B}: {w.met} of {w.applicable} met" for w in recorded
+            f"week of {long_date(w.start)}: {w.met} of {w.applicable} met" for w in recorded
         )
     else:
         description = "No status has been recorded yet."

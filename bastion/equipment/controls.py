@@ -35,12 +35,9 @@ from bastion.equipment.models import (
     Location,
     RestoreTest,
 )
+from bastion.lib.text import plural
 
 DEFAULT_RESTORE_DAYS = EquipmentSettings._meta.get_field("restore_test_days").default
-
-
-def _n(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 # The device rules' counts, read by T3 and T11 alike.
@@ -58,7 +55,7 @@ def encrypted_portables(schools, today):
     for school in schools:
         n = counts[school.pk]["unencrypted"]
         if n:
-            text = _n(n, "portable device") + " holding personal data not encrypted"
+            text = plural(n, "portable device") + " holding personal data not encrypted"
             action = Action(text, _url("device-list", school, "problem=unencrypted"), n)
             summary = f"{text}: flash drives, laptops and tablets that leave school are encrypted."
             result[school.pk] = Evidence(ATTENTION, summary, (action,), value=0.0)
@@ -105,13 +102,17 @@ def otp_tokens(schools, today):
             action = Action("Record the admissions OTP tokens and who holds each", url)
             result[school.pk] = Evidence(ATTENTION, summary, (action,))
         elif unissued:
-            text = _n(unissued, "OTP token") + " not issued to a named member of staff"
+            text = plural(unissued, "OTP token") + " not issued to a named member of staff"
             summary = f"{text} (of {total})."
             result[school.pk] = Evidence(
                 ATTENTION, summary, (Action(text, url, unissued),), (total - unissued) / total
             )
         else:
-            summary = f"All {_n(total, 'OTP token')} are issued to named people."
+            summary = (
+                "The OTP token is issued to a named person."
+                if total == 1
+                else f"All {total} OTP tokens are issued to named people."
+            )
             result[school.pk] = Evidence(MET, summary, value=1.0)
     return result
 
@@ -135,10 +136,10 @@ def locations_checked(schools, today):
         if not places:
             actions.append(Action("Record where sensitive paper records are kept", url))
         if unlockable:
-            text = _n(unlockable, "place") + " holding sensitive paper not lockable"
+            text = plural(unlockable, "place") + " holding sensitive paper not lockable"
             actions.append(Action(text, url, unlockable))
         if n := due.get(school.pk):
-            text = _n(n, "lock check") + " overdue"
+            text = plural(n, "lock check") + " overdue"
             actions.append(Action(text, _url("location-list", school, "status=due"), n))
         if due.get(school.pk):
             status = OVERDUE
@@ -147,8 +148,8 @@ def locations_checked(schools, today):
         else:
             status = MET
         summary = (
-            f"{_n(places, 'place')} for sensitive paper, {unlockable} not lockable; "
-            f"{due.get(school.pk, 0)} lockable places due a check."
+            f"{plural(places, 'place')} for sensitive paper, {unlockable} not lockable; "
+            f"{plural(due.get(school.pk, 0), 'lockable place')} due a check."
         )
         result[school.pk] = Evidence(status, summary, tuple(actions))
     return result
@@ -165,21 +166,23 @@ def servers(schools, today):
         unchecked = counts[school.pk]["manager_unchecked"]
         actions = []
         if unlocked:
-            text = _n(unlocked, "server") + " not in a lockable place"
+            text = plural(unlocked, "server") + " not in a lockable place"
             query = "problem=server_unlocked"
             actions.append(Action(text, _url("device-list", school, query), unlocked))
         if unchecked:
-            text = _n(unchecked, "server") + " whose manager lacks a clear SCR check"
+            text = plural(unchecked, "server") + " whose manager lacks a clear SCR check"
             query = "problem=manager_unchecked"
             actions.append(Action(text, _url("device-list", school, query), unchecked))
         if not total:
             summary = "No server is recorded."
             result[school.pk] = Evidence(MET, summary)
         elif actions:
-            summary = f"{_n(total, 'server')}: {'; '.join(a.text for a in actions)}."
+            summary = f"{plural(total, 'server')}: {'; '.join(a.text for a in actions)}."
             result[school.pk] = Evidence(ATTENTION, summary, tuple(actions))
         else:
-            summary = f"{_n(total, 'server')}, all locked away and managed by DBS-checked staff."
+            summary = (
+                f"{plural(total, 'server')}, all locked away and managed by DBS-checked staff."
+            )
             result[school.pk] = Evidence(MET, summary, value=1.0)
     return result
 
@@ -241,15 +244,18 @@ def backups_kept(schools, today):
             text = f"Restore test overdue: {', '.join(s.name for s in overdue)}"
             actions.append(Action(text, url, len(overdue)))
         if unencrypted:
-            text = _n(len(unencrypted), "backup set") + " not encrypted"
+            text = plural(len(unencrypted), "backup set") + " not encrypted"
             actions.append(Action(text, url, len(unencrypted)))
         if unsafe:
-            text = _n(len(unsafe), "set") + " of tapes or disks not in a fire-proof place in school"
+            text = (
+                plural(len(unsafe), "set")
+                + " of tapes or disks not in a fire-proof place in school"
+            )
             actions.append(Action(text, url, len(unsafe)))
         status = OVERDUE if overdue else ATTENTION if actions else MET
         in_date = len(sets) - len(overdue)
         summary = (
-            f"{_n(len(sets), 'backup set')} in use: {len(sets) - len(unencrypted)} encrypted, "
+            f"{plural(len(sets), 'backup set')} in use: {len(sets) - len(unencrypted)} encrypted, "
             f"{in_date} with a restore test in date."
         )
         result[school.pk] = Evidence(status, summary, tuple(actions), in_date / len(sets))
@@ -337,15 +343,17 @@ def disposals(schools, today):
                 Action("Record an approved disposal company", _url("contractor-list", school))
             )
         if n := row["outside"]:
-            actions.append(Action(_n(n, "device") + " disposed of outside the register", url, n))
+            actions.append(
+                Action(plural(n, "device") + " disposed of outside the register", url, n)
+            )
         if n := row["uncertified"]:
-            text = _n(n, "device") + " that held data disposed of without a certificate"
+            text = plural(n, "device") + " that held data disposed of without a certificate"
             actions.append(Action(text, url, n))
         if n := open_batches.get(school.pk):
-            text = _n(n, "collected disposal") + " waiting for certificates to be completed"
+            text = plural(n, "collected disposal") + " waiting for certificates to be completed"
             actions.append(Action(text, url, n))
         summary = (
-            f"{_n(row['disposed'], 'device')} disposed of; "
+            f"{plural(row['disposed'], 'device')} disposed of; "
             f"{approved.get(school.pk, 0)} approved disposal compan"
             f"{'y' if approved.get(school.pk, 0) == 1 else 'ies'}."
         )
@@ -368,19 +376,20 @@ def loaned_disposals(schools, today):
         url = _url("disposal-list", school)
         actions = []
         if n := row["outside"]:
-            text = _n(n, "loaned device") + " disposed of outside the register"
+            text = plural(n, "loaned device") + " disposed of outside the register"
             actions.append(Action(text, url, n))
         if n := row["uncertified"]:
-            text = _n(n, "loaned device") + " that held data disposed of without a certificate"
+            text = plural(n, "loaned device") + " that held data disposed of without a certificate"
             actions.append(Action(text, url, n))
         disposed = row["disposed"]
         if actions:
             found = "; ".join(a.text for a in actions)
-            summary = f"Of {_n(disposed, 'loaned device')} disposed of: {found}."
+            summary = f"Of {plural(disposed, 'loaned device')} disposed of: {found}."
             result[school.pk] = Evidence(ATTENTION, summary, tuple(actions))
         else:
             summary = (
-                f"{_n(disposed, 'loaned device')} disposed of, each through the disposal register."
+                f"{plural(disposed, 'loaned device')} disposed of, "
+                "each through the disposal register."
                 if disposed
                 else "No loaned device has been disposed of."
             )

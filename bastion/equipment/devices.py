@@ -34,6 +34,7 @@ from bastion.equipment.locations import GONE, checks_due_by_school, only_fields,
 from bastion.equipment.models import Device, EquipmentSettings, Loan
 from bastion.incidents import services as incidents
 from bastion.incidents.models import Incident, Kind
+from bastion.lib.dates import long_datetime
 from bastion.lib.db import retry_conflicts
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.services import mail_queue
@@ -329,7 +330,7 @@ def _check_may_go_missing(device: Device) -> None:
         )
         raise ValidationError(
             f"This device was already reported {device.get_status_display().lower()}"
-            + (f" on {when:%-d %B %Y at %H:%M}." if when else ".")
+            + (f" on {long_datetime(when)}." if when else ".")
         )
     if device.status == Status.DISPOSED:
         raise ValidationError("This device was disposed of: it cannot go missing.")
@@ -362,7 +363,7 @@ def _alert_missing(device: Device, school, actor, note: str, incident: Incident)
         f"Asset tag: {device.asset_tag or 'none'}; serial: {device.serial or 'none'}",
         f"Holds personal data: {'yes' if device.holds_personal_data else 'no'}; "
         f"encrypted: {'yes' if device.encrypted else 'no'}",
-        f"Reported by {reporter} on {at:%-d %B %Y at %H:%M}",
+        f"Reported by {reporter} on {long_datetime(at)}",
     ]
     if note.strip():
         facts.append(f"What happened: {note.strip()}")
@@ -378,7 +379,7 @@ def _alert_missing(device: Device, school, actor, note: str, incident: Incident)
                 + "\n\nThe policy asks for incidents like this to be reported at once (P4). "
                 "If the device held personal data this may be a personal data breach: the 72 "
                 f"hours for reporting it to the ICO may have started, and would end on "
-                f"{clock:%-d %B %Y at %H:%M}.\n\n" + follow_up + f"\n\nThe device: {link}\n"
+                f"{long_datetime(clock)}.\n\n" + follow_up + f"\n\nThe device: {link}\n"
             ),
             dedupe_key=f"device-missing:{device.pk}:{at:%Y%m%d%H%M%S}:{user.pk}",
             school=school,

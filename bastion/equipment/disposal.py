@@ -19,6 +19,7 @@ from django.utils import timezone
 from bastion.core import audit, files
 from bastion.core.models import School, StoredFile
 from bastion.equipment.models import Contractor, Device, DisposalBatch, DisposalItem, Loan
+from bastion.lib.dates import long_date
 from bastion.lib.db import retry_conflicts
 
 CONTRACTOR_FIELDS = ("name", "waste_carrier_registration", "weee_permit", "contact", "approved")
@@ -56,7 +57,7 @@ def loan_problem(device: Device, loan: Loan | None) -> str | None:
     if loan is not None:
         return (
             f"{device_label(device)} is on loan to {loan.borrower} since "
-            f"{loan.out_on:%d/%m/%Y}: record its return before it can be disposed of."
+            f"{long_date(loan.out_on)}: record its return before it can be disposed of."
         )
     if device.status == Device.Status.ON_LOAN:
         return (
@@ -365,7 +366,7 @@ def batch_missing(batch: DisposalBatch, items, loans: dict[int, Loan], today: dt
         missing.append("The collection date.")
     elif batch.collected_on > today:
         missing.append(
-            f"A collection date that has passed: {batch.collected_on:%d/%m/%Y} is in the future."
+            f"A collection date that has passed: {long_date(batch.collected_on)} is in the future."
         )
     if not batch.waste_transfer_note:
         missing.append("The waste transfer note reference.")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from bastion.core import audit
 from bastion.core.models import Membership
 from bastion.equipment.models import Device, Loan
+from bastion.lib.dates import long_date
 from bastion.lib.db import retry_conflicts
 from bastion.notify.models import OutboxMessage
 from bastion.notify.mytasks import Task, provider
@@ -176,10 +177,13 @@ def loan_return(
         device = Device.objects.select_for_update(no_key=True).get(pk=loan.device_id, school=school)
         loan = Loan.objects.select_for_update(no_key=True).get(pk=loan.pk, school=school)
         if loan.returned_on is not None:
-            raise ValidationError(f"This loan was already returned on {loan.returned_on:%d %B %Y}.")
-        if returned_on < loan.out_on:
             raise ValidationError(
-                {"returned_on": f"It cannot come back before it went out ({loan.out_on:%d %B %Y})."}
+                f"This loan was already returned on {long_date(loan.returned_on)}."
+            )
+        if returned_on < loan.out_on:
+            went = long_date(loan.out_on)
+            raise ValidationError(
+                {"returned_on": f"It cannot come back before it went out ({went})."}
             )
         before = audit.snapshot(loan, LOAN_FIELDS)
         loan.returned_on = returned_on
@@ -229,10 +233,6 @@ def _chasers(school_ids) -> dict[int, list]:
     return {school_id: leads[school_id] or siros[school_id] for school_id in school_ids}
 
 
-def _date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def _messages_for(loan: Loan, users, today: dt.date) -> list[dict]:
     """The reminders about one overdue loan this week: to the borrower and to the chasers."""
     week = (today - loan.due_on).days // CHASE_EVERY
@@ -248,8 +248,9 @@ def _messages_for(loan: Loan, users, today: dt.date) -> list[dict]:
                 "subject": f"Please return the {loan.device} you borrowed from {school.name}",
                 "body": (
                     f"Hello {loan.borrower.first_name},\n\n"
-                    f"The {loan.device} you borrowed from {school.name} on {_date(loan.out_on)} "
-                    f"was due back on {_date(loan.due_on)}.\n\n"
+                    f"The {loan.device} you borrowed from {school.name} on "
+                    f"{long_date(loan.out_on)} "
+                    f"was due back on {long_date(loan.due_on)}.\n\n"
                     "Please return it to the school office or the IT lead as soon as you can.\n"
                 ),
             }
@@ -263,8 +264,8 @@ def _messages_for(loan: Loan, users, today: dt.date) -> list[dict]:
                 "subject": f"Overdue loan at {school.name}: {loan.device}",
                 "body": (
                     f"Hello {user.first_name or user.email},\n\n"
-                    f"The {loan.device} lent on {_date(loan.out_on)} was due back on "
-                    f"{_date(loan.due_on)}: {days} day{'s' if days != 1 else ''} overdue.\n\n"
+                    f"The {loan.device} lent on {long_date(loan.out_on)} was due back on "
+                    f"{long_date(loan.due_on)}: {days} day{'s' if days != 1 else ''} overdue.\n\n"
                     f"See the overdue loans: {link}\n"
                 ),
             }

@@ -17,10 +17,7 @@ from bastion.controls.registry import ATTENTION, MET, OVERDUE, Action, Evidence,
 from bastion.core.models import School
 from bastion.filtering.models import Check, FilteringSetup, Provider
 from bastion.filtering.register import Due
-
-
-def _date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+from bastion.lib.dates import long_date
 
 
 @computed("P7", "Web filtering and monitoring")
@@ -82,16 +79,18 @@ def filtering_and_monitoring(schools, today: dt.date) -> dict[int, Evidence]:
         if when.review_overdue:
             status = OVERDUE
             if row["last_review"]:
-                head = f"The last yearly review was on {_date(row['last_review'])}, over a year ago"
+                last = long_date(row["last_review"])
+                head = f"The last yearly review was on {last}, over a year ago"
             else:
                 head = "No yearly review of filtering and monitoring is recorded"
             actions.insert(0, Action("Review filtering and monitoring", check_url + "?kind=review"))
         else:
             head = (
-                f"Reviewed on {_date(row['last_review'])}; next review by {_date(when.review_due)}"
+                f"Reviewed on {long_date(row['last_review'])}; "
+                f"next review by {long_date(when.review_due)}"
             )
             if when.check_overdue:
-                problems.append(f"a check was due on {_date(when.check_due)}")
+                problems.append(f"a check was due on {long_date(when.check_due)}")
                 actions.append(Action("Check filtering and monitoring", check_url))
             status = ATTENTION if problems else MET
         summary = head + ("; " + "; ".join(problems) if problems else "")

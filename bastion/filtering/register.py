@@ -20,6 +20,7 @@ from django.utils import timezone
 from bastion.core import audit, files
 from bastion.core.models import Membership
 from bastion.filtering.models import Check, Decision, FilteringSetup, Provider
+from bastion.lib.dates import long_date
 from bastion.lib.db import retry_conflicts
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
@@ -225,10 +226,6 @@ def check_record(*, actor, school, data: dict, upload=None, request=None) -> Che
 # Reminders and My tasks --------------------------------------------------------------------------
 
 
-def _date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def _with_dates(setups):
     """Setups with `last_review` and `last_check` (any kind) of their school."""
     checks = Check.objects.filter(school=OuterRef("school")).order_by("-checked_on")
@@ -290,12 +287,16 @@ def filtering_reminders() -> str:
         message = mail_queue(
             to=to,
             subject=f"Web filtering and monitoring {what} "
-            + ("due" if late else f"due by {_date(due_on)}")
+            + ("due" if late else f"due by {long_date(due_on)}")
             + f" at {school.name}",
             body=(
                 f"Hello {name or to},\n\n"
                 f"The {what} of web filtering and monitoring at {school.name} "
-                + (f"is due (since {_date(due_on)})." if late else f"is due by {_date(due_on)}.")
+                + (
+                    f"is due (since {long_date(due_on)})."
+                    if late
+                    else f"is due by {long_date(due_on)}."
+                )
                 + "\n\nCheck that filtering blocks harmful content on every network and device, "
                 "that monitoring alerts reach the designated safeguarding lead, and record the "
                 f"results:\n{link}\n"

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from bastion.core import audit
 from bastion.housekeeping.models import Attestation, Campaign
+from bastion.lib.dates import long_date
 from bastion.notify.models import OutboxMessage
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
@@ -47,10 +48,6 @@ def school_year(day: dt.date) -> int:
 
 def year_end(year: int) -> dt.date:
     return dt.date(year + 1, 8, 31)
-
-
-def _date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def required_q(campaign: Campaign) -> Q:
@@ -168,7 +165,7 @@ def _check_deadline(deadline: dt.date, opened_on: dt.date, year: int) -> None:
         raise ValidationError({"deadline": "The deadline cannot be before the campaign opens."})
     if deadline > year_end(year):
         raise ValidationError(
-            {"deadline": f"Choose a deadline in this school year, by {_date(year_end(year))}."}
+            {"deadline": f"Choose a deadline in this school year, by {long_date(year_end(year))}."}
         )
 
 
@@ -200,7 +197,7 @@ def campaign_open(
             )
     except IntegrityError:
         existing = Campaign.objects.get(school=school, year=year)
-        raise ValidationError(ALREADY_OPEN.format(deadline=_date(existing.deadline))) from None
+        raise ValidationError(ALREADY_OPEN.format(deadline=long_date(existing.deadline))) from None
     return campaign
 
 
@@ -315,16 +312,16 @@ def housekeeping_chasers() -> str:
         message = mail_queue(
             to=to,
             subject=f"Your yearly housekeeping at {school.name}"
-            + (" is overdue" if late else f": by {_date(campaign.deadline)}"),
+            + (" is overdue" if late else f": by {long_date(campaign.deadline)}"),
             body=(
                 f"Hello {person.first_name},\n\n"
                 f"Once a year, {school.name} asks every member of staff to review the digital "
                 "material they keep (documents, photos, e-mail, files on laptops, drives and "
                 "cloud storage), and to remove and destroy what is no longer needed.\n\n"
                 + (
-                    f"The deadline was {_date(campaign.deadline)}. "
+                    f"The deadline was {long_date(campaign.deadline)}. "
                     if late
-                    else f"Please do it by {_date(campaign.deadline)}, "
+                    else f"Please do it by {long_date(campaign.deadline)}, "
                 )
                 + f"and then say so here:\n{link}\n"
             ),

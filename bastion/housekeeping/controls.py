@@ -18,13 +18,10 @@ from django.urls import reverse
 from bastion.controls.registry import ATTENTION, MET, OVERDUE, Action, Evidence, computed
 from bastion.housekeeping.campaigns import progress, school_year
 from bastion.housekeeping.models import Campaign
+from bastion.lib.dates import long_date
 
 YEAR_DAYS = 365
 DUE_SOON_DAYS = 335  # a month before the year is up, the next campaign needs opening
-
-
-def _date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 @computed("P14", "Housekeeping")
@@ -52,12 +49,13 @@ def housekeeping(schools, today: dt.date) -> dict[int, Evidence]:
         detail = reverse("housekeeping-campaign", kwargs={"school": school.slug, "pk": campaign.pk})
         if today <= campaign.deadline:
             summary = f"Housekeeping {campaign.label} is running: {counts}; deadline "
-            summary += _date(campaign.deadline)
+            summary += long_date(campaign.deadline)
             result[school.pk] = Evidence(MET, summary, value=p.share, facts=facts)
         elif p.missing and campaign.year == school_year(today):
             result[school.pk] = Evidence(
                 OVERDUE,
-                f"Housekeeping {campaign.label}: the deadline was {_date(campaign.deadline)} and "
+                f"Housekeeping {campaign.label}: the deadline was "
+                f"{long_date(campaign.deadline)} and "
                 f"{p.missing} of {p.required} staff have not attested",
                 actions=(
                     Action(
@@ -71,7 +69,9 @@ def housekeeping(schools, today: dt.date) -> dict[int, Evidence]:
             )
         else:
             age = (today - campaign.deadline).days
-            summary = f"Last housekeeping {campaign.label} closed on {_date(campaign.deadline)}: "
+            summary = (
+                f"Last housekeeping {campaign.label} closed on {long_date(campaign.deadline)}: "
+            )
             summary += counts
             if age > YEAR_DAYS:
                 status, action = OVERDUE, "Housekeeping is more than a year old: open this year's"

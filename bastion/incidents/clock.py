@@ -19,6 +19,7 @@ from django.utils import timezone
 from bastion.core.models import School
 from bastion.core.permissions import PERMISSIONS
 from bastion.incidents.models import ICO_HOURS, Action, Incident, clock_running_q
+from bastion.lib.dates import long_datetime
 from bastion.notify.models import OutboxMessage
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
@@ -140,7 +141,7 @@ def _remind(key: str, incident: Incident, hours: int, user, now: dt.datetime):
             f"{school.name} became aware of incident {incident.reference} "
             f"({incident.get_kind_display()}) {hours} hours ago. The decision whether to report "
             f"it to the ICO is still open.\n\n"
-            f"Deadline: {deadline:%A %-d %B %Y, %H:%M} ({clock.text}).\n\n"
+            f"Deadline: {deadline:%A} {long_datetime(deadline)} ({clock.text}).\n\n"
             f"Record the decision here: {link}\n"
         ),
         dedupe_key=key,

@@ -17,6 +17,7 @@ from django.db.models import Case, Count, F, IntegerField, Min, Prefetch, Q, Que
 from django.utils import timezone
 
 from bastion.incidents.models import ICO_HOURS, Action, Incident, Kind, Level, Risk, clock_running_q
+from bastion.lib.dates import long_date, long_datetime
 
 # Calendar order within a year, each season's first month and the month after its last.
 SEASONS = [("spring", 1, 5), ("summer", 5, 9), ("autumn", 9, 13)]
@@ -335,7 +336,7 @@ def _local(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _when(value: dt.datetime | None) -> str:
-    return f"{timezone.localtime(value):%d/%m/%Y %H:%M}" if value else "not known"
+    return long_datetime(value) if value else "not known"
 
 
 def _yes_no(value: bool | None) -> str:
@@ -346,10 +347,10 @@ def steps_taken(incident: Incident, today: dt.date) -> str:
     lines = [f"When reported: {incident.done_already}"] if incident.done_already else []
     for action in incident.actions.all():
         if action.done_at:
-            state = f"done {timezone.localtime(action.done_at):%d/%m/%Y}"
+            state = f"done {long_date(action.done_at)}"
         else:
             late = ", overdue" if action.due_on < today else ""
-            state = f"open, due {action.due_on:%d/%m/%Y}{late}"
+            state = f"open, due {long_date(action.due_on)}{late}"
         who = action.owner.get_full_name() or action.owner.email
         lines.append(f"{action.get_kind_display()}: {action.description} ({who}; {state})")
     return "\n".join(lines) or "None recorded"
@@ -387,7 +388,7 @@ def people_told(incident: Incident) -> str:
         return f"No: {incident.not_telling_reason or 'no reason recorded'}"
     if incident.people_told_on:
         how = f" ({incident.people_told_how})" if incident.people_told_how else ""
-        return f"Yes, on {incident.people_told_on:%d/%m/%Y}{how}"
+        return f"Yes, on {long_date(incident.people_told_on)}{how}"
     return "Yes, not yet told"
 
 
@@ -461,7 +462,7 @@ def export_table(school, incidents: QuerySet[Incident], *, fmt: str, by, filters
         title=f"Breach log of {school.name}",
         sheet="Breach log",
         subtitle=(
-            f"Exported {when:%d %B %Y %H:%M} by {by.get_full_name() or by.email}. "
+            f"Exported {long_datetime(when)} by {by.get_full_name() or by.email}. "
             f"Showing: {filters.describe()}. Times are UK local time; the ICO must be told "
             f"within {ICO_HOURS} hours of the school becoming aware of a reportable breach. "
             "Contains personal data: keep it secure and delete it when no longer needed."

@@ -23,6 +23,7 @@ from bastion.core import audit
 from bastion.core.models import Membership, School, TrustAdmin
 from bastion.equipment.models import Device
 from bastion.incidents.models import Action, Draft, Incident, Kind, Level, Risk
+from bastion.lib.dates import long_datetime
 from bastion.lib.db import retry_conflicts
 from bastion.notify.services import mail_queue
 
@@ -199,7 +200,8 @@ def _alert_handlers(incident: Incident) -> None:
                 f"{incident.reporter} has reported an incident at {school.name}: "
                 f"{incident.reference} ({incident.get_kind_display()}).\n\n"
                 f"If personal data is at risk, the ICO must be told by "
-                f"{deadline:%A %-d %B %Y, %H:%M} (72 hours from when the school became aware).\n\n"
+                f"{deadline:%A} {long_datetime(deadline)} "
+                "(72 hours from when the school became aware).\n\n"
                 f"Triage it here: {link}\n"
             ),
             dedupe_key=f"incident-reported:{incident.pk}:{user.pk}",

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 
+from bastion.lib.dates import long_date, long_datetime
+
 if TYPE_CHECKING:
     from fpdf import FPDF
 
@@ -118,9 +120,9 @@ def _pdf_value(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return long_datetime(value)
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return long_date(value)
     return str(value)
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bastion.core.models import Membership
+from bastion.lib.dates import long_date
 from bastion.notify.models import OutboxMessage
 from bastion.notify.schedule import job
 from bastion.notify.services import mail_queue, outbox_flush
@@ -64,7 +65,7 @@ def password_age_reminders() -> str:
                 f"Hello {user.first_name or user.email},\n\n"
                 f"{school.name} asks staff to change their Bastion password every "
                 f"{school.password_max_age_days} days. Yours is due on "
-                f"{timezone.localtime(due):%d %B %Y}.\n\n"
+                f"{long_date(due)}.\n\n"
                 f"Change it here: {settings.SITE_URL}{reverse('account_change_password')}\n"
             ),
             dedupe_key=key,

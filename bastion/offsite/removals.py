@@ -21,6 +21,7 @@ from django.utils import timezone
 from bastion.core import audit
 from bastion.core.models import Membership
 from bastion.equipment.models import Device
+from bastion.lib.dates import long_date
 from bastion.lib.db import retry_conflicts
 from bastion.notify.models import OutboxMessage
 from bastion.notify.mytasks import Task, provider
@@ -209,7 +210,7 @@ def removal_close(
             )
         if closed_on < removal.taken_on:
             raise ValidationError(
-                {"closed_on": f"It cannot be back before it left ({_date(removal.taken_on)})."}
+                {"closed_on": f"It cannot be back before it left ({long_date(removal.taken_on)})."}
             )
         if closed_on > timezone.localdate():
             raise ValidationError({"closed_on": "The date cannot be in the future."})
@@ -229,10 +230,6 @@ def removal_close(
 
 
 # Mail --------------------------------------------------------------------------------------------
-
-
-def _date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _link(school) -> str:
@@ -264,8 +261,8 @@ def _tell_approvers(removal: Removal) -> None:
             subject=f"A request to take data off site at {school.name}",
             body=(
                 f"Hello {user.first_name or user.email},\n\n"
-                f"A member of staff asks to take data off site from {_date(removal.taken_on)} "
-                f"to {_date(removal.due_on)}. Please approve or decline it:\n{_link(school)}\n"
+                f"A member of staff asks to take data off site from {long_date(removal.taken_on)} "
+                f"to {long_date(removal.due_on)}. Please approve or decline it:\n{_link(school)}\n"
             ),
             dedupe_key=f"offsite-request:{removal.pk}:user{user.pk}",
             school=school,
@@ -288,8 +285,8 @@ def _reminders(removal: Removal, today: dt.date) -> list[dict]:
                 "subject": f"Please bring back the data you took off site from {school.name}",
                 "body": (
                     f"Hello {person.first_name},\n\n"
-                    f"The data you took off site on {_date(removal.taken_on)} was due back on "
-                    f"{_date(removal.due_on)} ({late}).\n\n"
+                    f"The data you took off site on {long_date(removal.taken_on)} was due back on "
+                    f"{long_date(removal.due_on)} ({late}).\n\n"
                     "Bring it back to school, or destroy the copy you took, and record it:\n"
                     f"{_link(school)}\n"
                 ),
@@ -304,8 +301,8 @@ def _reminders(removal: Removal, today: dt.date) -> list[dict]:
                 "subject": f"Data off site is overdue at {school.name}",
                 "body": (
                     f"Hello {user.first_name or user.email},\n\n"
-                    f"Data you approved to leave school on {_date(removal.taken_on)} was due "
-                    f"back on {_date(removal.due_on)} ({late}).\n\n"
+                    f"Data you approved to leave school on {long_date(removal.taken_on)} was due "
+                    f"back on {long_date(removal.due_on)} ({late}).\n\n"
                     f"See the removals off site: {_link(school)}?show=overdue\n"
                 ),
             }

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bastion.controls.registry import ATTENTION, MET, OVERDUE, Action, Evidence, computed
+from bastion.lib.dates import long_date
 from bastion.people import scr
 from bastion.people.models import Check, ImportJob, PeopleSettings, Person
 
@@ -141,12 +142,12 @@ def mis_import(schools, today):
         age = (today - day).days
         if age > MIS_IMPORT_DAYS:
             summary = (
-                f"Last imported from the MIS on {day:%d/%m/%Y}, {age} days ago: import at "
+                f"Last imported from the MIS on {long_date(day)}, {age} days ago: import at "
                 f"least every {MIS_IMPORT_DAYS} days so joiners and leavers are current."
             )
             action = Action(f"MIS import {age} days old: import again", url)
             result[school.pk] = Evidence(OVERDUE, summary, (action,), value=0.0)
         else:
-            summary = f"Last imported from the MIS on {day:%d/%m/%Y}."
+            summary = f"Last imported from the MIS on {long_date(day)}."
             result[school.pk] = Evidence(MET, summary, value=1.0)
     return result

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from bastion.core import audit
+from bastion.lib.dates import long_datetime
 from bastion.people import scr
 from bastion.people.import_files import ImportRefused
 from bastion.people.imports import LINK_FIELDS, _chunks
@@ -32,7 +33,7 @@ def undo_refusal(job: ImportJob, now: dt.datetime | None = None) -> str:
     if job.status != ImportJob.Status.DONE:
         return "Only an import that was applied can be undone."
     if job.finished_at is None or now - job.finished_at > UNDO_WINDOW:
-        applied = timezone.localtime(job.finished_at).strftime("%-d %B %Y at %H:%M")
+        applied = long_datetime(job.finished_at)
         return (
             f"An import can be undone for {UNDO_WINDOW.total_seconds() / 3600:.0f} hours after "
             f"it is applied; this one was applied on {applied}. Change the people by hand, or "

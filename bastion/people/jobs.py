@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from bastion.core.models import Membership, School
 from bastion.core.permissions import PERMISSIONS
+from bastion.lib.text import plural
 from bastion.notify.schedule import job
 from bastion.notify.services import mail_queue
 from bastion.people import scr
@@ -40,10 +41,6 @@ def scr_gaps(school, today: dt.date | None = None) -> dict[str, int]:
     return {name: counts[name] or 0 for name in ("started_with_gaps", "recheck_due")}
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 @job("scr-reminders", every=dt.timedelta(hours=6))
 def scr_reminders() -> str:
     """Once a week per school, tell those who keep the SCR what it is missing (counts only:
@@ -62,8 +59,8 @@ def scr_reminders() -> str:
             .filter(keepers_q())
             .select_related("user")
         )
-        started = _plural(gaps["started_with_gaps"], "person has", "people have")
-        recheck = _plural(gaps["recheck_due"], "DBS re-check is", "DBS re-checks are")
+        started = plural(gaps["started_with_gaps"], "person has", "people have")
+        recheck = plural(gaps["recheck_due"], "DBS re-check is", "DBS re-checks are")
         for membership in recipients:
             message = mail_queue(
                 to=membership.user.email,

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from bastion.controls.registry import ATTENTION, MET, OVERDUE, Action, Evidence, computed
 from bastion.core.models import School
-from bastion.policy.facts import long_date
+from bastion.lib.dates import long_date
 from bastion.policy.models import PolicyVersion
 from bastion.policy.services import plus_months, plus_years
 

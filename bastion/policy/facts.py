@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from bastion.core.models import Membership, School
+from bastion.lib.dates import long_date
 
 # key: what it says (shown to the people who edit the policy).
 KEYS: dict[str, str] = {
@@ -93,10 +94,6 @@ def fill(text: str, facts: dict[str, str]) -> str:
 
 def _escape(value: str) -> str:
     return _MARKDOWN.sub(r"\\\1", str(value)).replace("<", "&lt;")
-
-
-def long_date(value) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
 
 
 def listed(names: list[str]) -> str:

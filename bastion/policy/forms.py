@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from bastion.lib.dates import long_date
 from bastion.policy import facts
 from bastion.policy.models import CODE_CHOICES
 
@@ -78,7 +79,7 @@ class CompareForm(forms.Form):
     def __init__(self, *args, versions, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("current", "The current policy")] + [
-            (str(v.pk), f"Version {v.number}, signed off {facts.long_date(v.review_date)}")
+            (str(v.pk), f"Version {v.number}, signed off {long_date(v.review_date)}")
             for v in versions
             if v.is_signed_off
         ]

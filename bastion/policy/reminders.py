@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bastion.core.models import Membership
+from bastion.lib.dates import long_date
 from bastion.notify.models import OutboxMessage
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
 from bastion.notify.services import mail_queue
-from bastion.policy.facts import long_date
 from bastion.policy.models import PolicyVersion
 from bastion.policy.services import plus_months
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from bastion.controls.catalogue import ROWS
 from bastion.core import audit
 from bastion.core.models import Membership, School
+from bastion.lib.dates import long_date
 from bastion.lib.db import retry_conflicts
 from bastion.policy import document, facts, template
 from bastion.policy.models import Policy, PolicyVersion, Section, Statement
@@ -285,8 +286,7 @@ def review_start(*, actor, school: School, policy: Policy, request=None) -> Poli
     if draft := open_review(policy):
         who = facts.person_name(draft.started_by) if draft.started_by else "someone"
         raise ValidationError(
-            f"A review is already in progress, started by {who} on "
-            f"{facts.long_date(timezone.localdate(draft.started_at))}."
+            f"A review is already in progress, started by {who} on {long_date(draft.started_at)}."
         )
     number = (PolicyVersion.objects.filter(policy=policy).aggregate(m=Max("number"))["m"] or 0) + 1
     version = PolicyVersion.objects.create(

@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils import timezone
 
 from bastion.core.tenancy import get_for_school, school_view
+from bastion.lib.dates import long_date
 from bastion.lib.exports import download
 from bastion.lib.forms import posted
 from bastion.lib.markdown import render as markdown
@@ -281,7 +282,7 @@ def _versions(school):
 def _archived(version: PolicyVersion) -> document.Document:
     label = (
         f"Version {version.number}, signed off by {version.signed_off_name} on "
-        f"{facts.long_date(version.review_date)}"
+        f"{long_date(version.review_date)}"
     )
     return document.from_snapshot(version.snapshot, label)
 

@@ -19,6 +19,7 @@ from bastion.controls.registry import (
     computed,
     shared,
 )
+from bastion.lib.text import plural
 from bastion.systems.models import Kind, RecipientKind, System, Transfer
 from bastion.systems.passwords import rotated_accounts
 from bastion.systems.services import PERSONAL, PROBLEMS
@@ -28,10 +29,6 @@ YEAR = dt.timedelta(days=365)
 
 def _url(name: str, school, query: str = "") -> str:
     return reverse(name, kwargs={"school": school.slug}) + (f"?{query}" if query else "")
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 # Every count the system rules need (P9, P10, P11, P13), read once per evaluation.
@@ -80,7 +77,7 @@ def transfer_channels(schools, today):
         if flagged:
             result[school.pk] = Evidence(
                 ATTENTION,
-                f"{_plural(flagged, 'transfer', 'transfers')} of {total} in the last year went "
+                f"{plural(flagged, 'transfer', 'transfers')} of {total} in the last year went "
                 "through a channel not approved for the recipient.",
                 (
                     Action(
@@ -94,7 +91,7 @@ def transfer_channels(schools, today):
             )
         else:
             summary = (
-                f"All {_plural(total, 'transfer', 'transfers')} in the last year went through "
+                f"All {plural(total, 'transfer', 'transfers')} in the last year went through "
                 "approved channels."
                 if total
                 else "No transfers of personal data are logged in the last year."
@@ -116,7 +113,7 @@ def _systems_rule(schools, problem: str, code_text: str, action_text: str):
         elif c["bad"]:
             result[school.pk] = Evidence(
                 ATTENTION,
-                f"{_plural(c['bad'], 'system', 'systems')} with personal data {code_text}.",
+                f"{plural(c['bad'], 'system', 'systems')} with personal data {code_text}.",
                 (Action(action_text, _url("system-list", school, f"problem={problem}"), c["bad"]),),
                 value=(c["personal"] - c["bad"]) / c["personal"],
                 facts={"systems": c["personal"], "failing": c["bad"]},
@@ -124,7 +121,7 @@ def _systems_rule(schools, problem: str, code_text: str, action_text: str):
         else:
             result[school.pk] = Evidence(
                 MET,
-                f"All {_plural(c['personal'], 'system', 'systems')} with personal data meet it.",
+                f"All {plural(c['personal'], 'system', 'systems')} with personal data meet it.",
                 value=1.0 if c["personal"] else None,
                 facts={"systems": c["personal"]},
             )
@@ -162,7 +159,7 @@ def owners_and_provisioning(schools, today):
         elif c["bad"]:
             result[school.pk] = Evidence(
                 ATTENTION,
-                f"{_plural(c['bad'], 'system has', 'systems have')} no owner or no "
+                f"{plural(c['bad'], 'system has', 'systems have')} no owner or no "
                 "provisioning process recorded.",
                 (
                     Action(
@@ -176,7 +173,7 @@ def owners_and_provisioning(schools, today):
         else:
             result[school.pk] = Evidence(
                 MET,
-                f"All {_plural(c['all'], 'system has', 'systems have')} an owner and a "
+                f"All {plural(c['all'], 'system has', 'systems have')} an owner and a "
                 "provisioning process.",
                 value=1.0,
             )
@@ -229,7 +226,7 @@ def password_changes(schools, today):
             )
         else:
             summary = (
-                f"{ok} of {_plural(total, 'account', 'accounts')} have a password change in "
+                f"{ok} of {plural(total, 'account', 'accounts')} have a password change in "
                 f"date ({round(100 * share)}%)."
             )
         status = OVERDUE if lapsed else ATTENTION if actions or not total else MET

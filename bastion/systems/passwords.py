@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from bastion.core import audit
 from bastion.core.models import Membership
+from bastion.lib.dates import long_date
 from bastion.lib.db import retry_conflicts
 from bastion.notify.mytasks import Task, provider
 from bastion.notify.schedule import job
@@ -114,7 +115,7 @@ def account_state(account: Account, today: dt.date) -> dict:
 def _already_said(last: dt.date) -> ValidationError:
     return ValidationError(
         {
-            "changed_on": f"You already said you changed it on {last:%-d %B %Y}. Give the "
+            "changed_on": f"You already said you changed it on {long_date(last)}. Give the "
             "date of a later change."
         }
     )
@@ -135,7 +136,7 @@ def password_attest(*, actor, school, account: Account, changed_on: dt.date, req
     if account.since and changed_on < account.since:
         raise ValidationError(
             {
-                "changed_on": f"You have held this account since {account.since:%-d %B %Y}: "
+                "changed_on": f"You have held this account since {long_date(account.since)}: "
                 "the change cannot be before that."
             }
         )
@@ -223,9 +224,9 @@ def _reminder(account, state, school, today) -> dict:
     if state["due"] is None:
         when = "No change of it is recorded yet"
     elif state["due"] < today:
-        when = f"Its change was due on {state['due']:%-d %B %Y}"
+        when = f"Its change was due on {long_date(state['due'])}"
     else:
-        when = f"It is due for a change on {state['due']:%-d %B %Y}"
+        when = f"It is due for a change on {long_date(state['due'])}"
     return {
         "subject": f"Change your password for {system} ({school.name})",
         "body": (

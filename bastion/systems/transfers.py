@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from bastion.core import audit
 from bastion.core.models import Membership
+from bastion.lib.dates import long_date
 from bastion.notify.services import mail_queue
 from bastion.systems.models import RecipientKind, System, Transfer
 
@@ -129,7 +130,7 @@ def _alert_dpo(transfer: Transfer, school) -> int:
             body=(
                 f"Hello {user.first_name or user.email},\n\n"
                 f"{sender.get_full_name() or sender.email} recorded a transfer of personal "
-                f"data on {transfer.sent_on:%-d %B %Y} to "
+                f"data on {long_date(transfer.sent_on)} to "
                 f"{transfer.get_recipient_kind_display().lower()} through a channel not "
                 f"approved for it (P8).\n\n{transfer.flag_reason}\n\n"
                 f"The entry (what was sent and to whom is in Bastion): {link}\n"

@@ -6,7 +6,7 @@ import pytest
 
 from bastion.agreements import coverage, services
 from bastion.agreements.models import Method
-from bastion.people.models import Kind
+from bastion.people.models import Kind, Person
 from tests.agreements.helpers import add, build, parent_of, pupil, sign
 
 pytestmark = pytest.mark.django_db
@@ -268,3 +268,9 @@ def test_the_unsigned_count_agrees_with_the_list(school, office, client_for, que
     page = response.context["page"]
     chosen = response.context["chosen"]
     assert page.paginator.count == coverage.unsigned(school, **chosen).count()
+
+
+def test_a_school_of_one_person_reads_singular(school, siro, client_for):
+    Person.objects.create(school=school, kind="staff", first_name="Ada", last_name="Okafor")
+    page = client_for(siro).get(f"/s/{school.slug}/agreements/").content.decode()
+    assert "0 of 1 person has signed their current Acceptable Use Agreement" in page

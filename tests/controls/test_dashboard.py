@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bastion.controls.models import KeptEvaluation, StatusSnapshot
-from bastion.equipment.models import Device
+from bastion.equipment.models import Device, Location
 from bastion.incidents.models import Incident
 from bastion.people.models import Person
 
@@ -154,3 +154,11 @@ def test_the_dashboard_reuses_its_evaluation_until_something_is_recorded(
     # Recording the check brought what is kept up to date (its snapshot of the day reads it).
     response = client.get(url(school))
     assert t16(response).attestation.last == timezone.localdate()
+
+
+def test_one_lockable_place_due_a_check_reads_singular(school, siro, client_for):
+    Location.objects.create(
+        school=school, name="Office cabinet", kind="cabinet", lockable=True, for_paper_records=True
+    )
+    page = client_for(siro).get(f"/s/{school.slug}/controls/T10/").content.decode()
+    assert "1 place for sensitive paper, 0 not lockable; 1 lockable place due a check." in page

@@ -43,7 +43,7 @@ def test_t16_is_attested_termly_and_falls_overdue_after_a_term(school, office):
     with time_machine.travel(DAY + dt.timedelta(days=123), tick=False):
         control = status_of(school, "T16")
         assert control.status == OVERDUE
-        assert control.reason.startswith("Check overdue: last checked on 07/09/2026")
+        assert control.reason.startswith("Check overdue: last checked on 7 September 2026")
 
 
 def test_a_yearly_frequency_keeps_a_check_for_a_year(school, siro):

@@ -198,7 +198,7 @@ def test_a_loaned_device_must_be_returned_before_it_can_join(school, it_lead, cl
     response = client.post(add_url(school), form_data(contractor, [device]))
 
     assert (
-        "Dell Latitude 5420 (LT-001) is on loan to Sam Borrow since 05/01/2026: record its "
+        "Dell Latitude 5420 (LT-001) is on loan to Sam Borrow since 5 January 2026: record its "
         "return before it can be disposed of." in response.content.decode()
     )
     assert not DisposalBatch.objects.exists()

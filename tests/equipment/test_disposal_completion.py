@@ -155,8 +155,8 @@ def test_completion_also_refuses_a_withdrawn_contractor_a_future_date_and_a_lost
 
     assert missing_on(client_for(it_lead).post(complete_url(batch), CONFIRMED)) == [
         "Green Circuit Recycling Ltd is no longer an approved contractor: choose an approved one.",
-        f"A collection date that has passed: {ahead:%d/%m/%Y} is in the future.",
-        "Iiyama ProLite monitor (M-LENT) is on loan to Lou Borrow since 05/01/2026: record its "
+        f"A collection date that has passed: {ahead.day} {ahead:%B %Y} is in the future.",
+        "Iiyama ProLite monitor (M-LENT) is on loan to Lou Borrow since 5 January 2026: record its "
         "return before it can be disposed of.",
         "Iiyama ProLite monitor (M-LOST) is reported lost: take it out of this disposal.",
     ]

@@ -82,9 +82,9 @@ def test_the_xlsx_holds_the_contractor_the_note_and_every_device(
     assert sheet["A1"].value == f"Disposal {completed.number} of Ashmole Primary"
     assert sheet["A2"].value == (
         "Contractor: Green Circuit Recycling Ltd (waste carrier registration CBDU123456; "
-        "WEEE permit or exemption EPR/AB1234CD). Collected on 27/02/2026. "
-        "Waste transfer note: WTN-2026-0042. Completed 02/03/2026 12:00. "
-        "Exported 02 March 2026 12:00 by Dev Dpo."
+        "WEEE permit or exemption EPR/AB1234CD). Collected on 27 February 2026. "
+        "Waste transfer note: WTN-2026-0042. Completed 2 March 2026 at 12:00. "
+        "Exported 2 March 2026 at 12:00 by Dev Dpo."
     )
     assert [c.value for c in sheet[3]] == HEADERS
     assert rows_of(sheet) == [
@@ -148,7 +148,7 @@ def test_the_pdf_holds_the_record(completed, school, office, client_for):
         f"Disposal {completed.number} of Ashmole Primary",
         "Green Circuit Recycling Ltd",
         "CBDU123456",
-        "27/02/2026",
+        "27 February 2026",
         "WTN-2026-0042",
         "Latitude 5420",
         "SN-LT-001",

@@ -74,7 +74,7 @@ def test_a_loan_cannot_be_returned_twice(client_for, school, it_lead, teacher, l
     with pytest.raises(ValidationError, match="already returned"):
         loans.loan_return(actor=it_lead, school=school, loan=loan, returned_on=TODAY)
     response = client_for(it_lead).get(f"/s/{school.slug}/loans/{loan.pk}/return/", follow=True)
-    assert "was already returned on 02 March 2026" in page_text(response)
+    assert "was already returned on 2 March 2026" in page_text(response)
     assert AuditEvent.objects.filter(action="loan.returned").count() == 1
 
 

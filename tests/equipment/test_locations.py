@@ -176,7 +176,7 @@ def test_recording_a_check_shows_who_and_when_and_is_audited(client_for, school,
         it_lead,
     )
     page = client.get(url(school, f"{safe.pk}/")).content.decode()
-    assert "1 Mar 2026" in page and "Ira Itlead" in page
+    assert "1 March 2026" in page and "Ira Itlead" in page
     assert "30 May 2026" in page  # the next check, 90 days on
     event = AuditEvent.objects.get(action="location.checked")
     assert event.changes == {"checked_on": "2026-03-01", "as_expected": True, "note": ""}

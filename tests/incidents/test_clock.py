@@ -61,7 +61,7 @@ def test_reminders_come_at_24_48_and_64_hours_once_each(
     assert (
         "became aware of incident INC-2026-0001 (Lost or disclosed password) 64 hours ago" in body
     )
-    assert "Deadline: Thursday 5 March 2026, 10:00 (8 hours 0 minutes left)." in body
+    assert "Deadline: Thursday 5 March 2026 at 10:00 (8 hours 0 minutes left)." in body
     assert f"/s/ashmole/incidents/{incident.pk}/" in body
     assert "sticky note" not in body
 

@@ -84,7 +84,7 @@ def test_the_handler_sees_everything(client_for, school, incident, dpo):
 
     assert "Unencrypted, with pupils&#x27; medical notes." in html
     assert "A high risk to people" in html
-    assert "Decide whether to tell the ICO by Thursday 5 March 2026, 08:00" in html
+    assert "Decide whether to tell the ICO by Thursday 5 March 2026 at 08:00" in html
     assert "70 hours 0 minutes left" in html
 
 

@@ -117,7 +117,7 @@ def test_deciding_to_notify_keeps_the_clock_running_until_it_is_recorded(
     assert incident.ico_notified_at == dt.datetime(2026, 3, 2, 9, 45, tzinfo=dt.UTC)
     assert not incident.notified_late
     html = client.get(page(school, incident)).content.decode()
-    assert "The ICO was told on 2 March 2026, 09:45 (reference IC-123456-A1B2)." in html
+    assert "The ICO was told on 2 March 2026 at 09:45 (reference IC-123456-A1B2)." in html
 
 
 def test_a_late_notification_is_refused_without_the_reason(

@@ -117,7 +117,7 @@ def test_the_xlsx_holds_every_fact_of_the_breach_log(breaches, school, dpo, clie
     sheet, rows = rows_of(response.content)
     assert sheet.title == "Breach log"
     assert sheet["A1"].value == "Breach log of Ashmole Primary"
-    assert sheet["A2"].value.startswith("Exported 02 March 2026 12:00 by Dev Dpo. Showing: all")
+    assert sheet["A2"].value.startswith("Exported 2 March 2026 at 12:00 by Dev Dpo. Showing: all")
     assert [c.value for c in sheet[3]] == HEADERS
     assert [r["Reference"] for r in rows] == ["INC-2026-0009", "INC-2026-0007", "INC-2025-0003"]
 
@@ -144,15 +144,15 @@ def test_the_xlsx_holds_every_fact_of_the_breach_log(breaches, school, dpo, clie
         "ICO reference": "IC-123456-A1B2",
         "Told late": "Yes",
         "Reason for the delay": "The DPO was on leave over the weekend.",
-        "People affected told": "Yes, on 13/02/2026 (Letter to each family)",
+        "People affected told": "Yes, on 13 February 2026 (Letter to each family)",
         "Cause": "Autocomplete chose the wrong distribution list.",
         "Lessons learned": "Turn off autocomplete for distribution lists.",
         "Closed": dt.datetime(2026, 2, 27, 15, 0),
     }
     assert full["Steps taken"] == (
         "When reported: Asked recipients to delete the e-mail.\n"
-        "Containment: Recall the e-mail (Dev Dpo; done 09/02/2026)\n"
-        "Prevention: Disable list autocomplete (Ira Itlead; open, due 20/02/2026, overdue)"
+        "Containment: Recall the e-mail (Dev Dpo; done 9 February 2026)\n"
+        "Prevention: Disable list autocomplete (Ira Itlead; open, due 20 February 2026, overdue)"
     )
     fresh, ruled_out = rows[0], rows[2]
     assert fresh["ICO decision"] == "Not decided"
@@ -214,18 +214,18 @@ def test_the_pdf_lays_out_each_breach_for_the_ico_or_the_governors(
         "Breach log of Ashmole Primary",
         "INC-2026-0007",
         "Year 5 reports e-mailed to the wrong parent list.",
-        "Happened: 06/02/2026 16:00",
-        "School aware: 09/02/2026 08:30",
+        "Happened: 6 February 2026 at 16:00",
+        "School aware: 9 February 2026 at 08:30",
         "About 31 people",
         "Special category data",
         "A high risk to people (likelihood high, severity medium)",
-        "Recall the e-mail (Dev Dpo; done 09/02/2026)",
-        "Yes, 12/02/2026 16:30, reference IC-123456-A1B2",
+        "Recall the e-mail (Dev Dpo; done 9 February 2026)",
+        "Yes, 12 February 2026 at 16:30, reference IC-123456-A1B2",
         "Late: The DPO was on leave over the weekend.",
-        "Yes, on 13/02/2026 (Letter to each family)",
+        "Yes, on 13 February 2026 (Letter to each family)",
         "Lessons: Turn off autocomplete",
         "No: Encrypted laptop",
-        "Not decided (72 hours end 05/03/2026 10:00)",
+        "Not decided (72 hours end 5 March 2026 at 10:00)",
     ]:
         assert expected in text, expected
     assert "INC-2026-0099" not in text

@@ -265,10 +265,10 @@ def test_each_row_says_where_the_incident_stands_with_the_ico(log_of, school, dp
     }
     ico = {ref: rows[ref][4] for ref in rows}
     assert ico[log_of["lost"]] == "Not reportable"
-    assert ico[log_of["stolen"]] == "Told 10/10/2025"
-    assert ico[log_of["email"]] == "Told 14/02/2026, late"
+    assert ico[log_of["stolen"]] == "Told 10 October 2025"
+    assert ico[log_of["email"]] == "Told 14 February 2026, late"
     assert ico[log_of["overdue"]] == "Past 72 hours: no decision"
-    assert ico[log_of["fresh"]] == "Decide by 05/03/2026 07:00"
+    assert ico[log_of["fresh"]] == "Decide by 5 March 2026 at 07:00"
     assert rows[log_of["lost"]][3] == "No risk to people"
     assert rows[log_of["fresh"]][3] == "Not yet assessed"
 

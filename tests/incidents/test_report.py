@@ -108,7 +108,7 @@ def test_the_dpo_and_siro_are_alerted_by_email_at_once(
         assert mail["Subject"] == "[Bastion] Incident INC-2026-0001 reported at Ashmole Primary"
         body = mail.get_content()
         assert "Sam Staff has reported an incident at Ashmole Primary" in body
-        assert "Thursday 5 March 2026, 09:30" in body
+        assert "Thursday 5 March 2026 at 09:30" in body
         assert f"/s/ashmole/incidents/{incident.pk}/" in body
         # The details stay in Bastion: they may be personal data.
         assert "bus" not in body and "reading" not in body

@@ -441,7 +441,7 @@ def test_a_leaver_is_archived_not_deleted(client_for, office, school, people):
         "2026-02-27",
     ]
     page = client_for(office).get(f"/s/{school.slug}/people/?status=left").content.decode()
-    assert "Farrow, Imogen" in page and "Left 27 Feb 2026" in page
+    assert "Farrow, Imogen" in page and "Left 27 February 2026" in page
 
 
 def test_someone_leaving_at_the_end_of_term_is_still_current_until_then(client_for, office, school):

@@ -106,7 +106,7 @@ def test_the_xlsx_holds_one_row_per_person_in_scope_laid_out_like_a_printed_reco
     sheet = first_sheet(response.content)
     assert sheet.title == "Single Central Record"
     assert sheet["A1"].value == "Single Central Record of Ashmole Primary"
-    assert sheet["A2"].value.startswith("Exported 02 March 2026 12:00 by Olu Office.")
+    assert sheet["A2"].value.startswith("Exported 2 March 2026 at 12:00 by Olu Office.")
     assert "DBS re-check every 3 years" in sheet["A2"].value
     assert [c.value for c in sheet[3]] == HEADERS
     rows = rows_of(sheet)
@@ -129,7 +129,7 @@ def test_the_xlsx_holds_one_row_per_person_in_scope_laid_out_like_a_printed_reco
     assert agency["Status"] == "Agency's written confirmation: missing"
 
     assert governor["Kind"] == "Governor or trustee"
-    assert governor["Status"] == "DBS re-check due (certificate of 01/05/2021)"
+    assert governor["Status"] == "DBS re-check due (certificate of 1 May 2021)"
     assert sheet["H4"].number_format == "DD/MM/YYYY"
 
 

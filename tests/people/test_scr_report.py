@@ -179,7 +179,7 @@ def test_each_row_shows_what_the_entry_needs(staffroom, client_for, office, scho
     text = " ".join(text.split())
     assert "Enhanced DBS certificate: missing" in text
     assert "started before the DBS certificate: a dated risk assessment is needed" in text
-    assert "DBS re-check due (certificate of 04/01/2021)" in text
+    assert "DBS re-check due (certificate of 4 January 2021)" in text
     assert "Complete" in text
 
 

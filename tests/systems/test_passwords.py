@@ -175,7 +175,7 @@ def test_the_compliance_page_shows_each_system_and_person_and_the_lapsed(
     assert 'Bo Reed</a> <strong class="govuk-tag govuk-tag--red">2 not in date' in page
     page = client.get(f"/s/{school.slug}/systems/passwords/?status=lapsed").content.decode()
     assert "2 accounts not in date" in page
-    assert "No change recorded" in page and "Lapsed</strong> since 1 Dec 2025" in page
+    assert "No change recorded" in page and "Lapsed</strong> since 1 December 2025" in page
 
 
 def _staff(school, n, offset, systems):

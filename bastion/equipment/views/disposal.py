@@ -18,6 +18,7 @@ from bastion.core.tenancy import get_for_school, school_view
 from bastion.equipment import disposal
 from bastion.equipment.forms.disposal import BatchForm, CertificateForm, ContractorForm, ExportForm
 from bastion.equipment.models import Contractor, Device, DisposalBatch, DisposalItem
+from bastion.lib.dates import long_date, long_datetime
 from bastion.lib.exports import Table, table_response
 from bastion.lib.forms import posted
 
@@ -343,9 +344,9 @@ def evidence_table(school, batch: DisposalBatch, items, *, by) -> Table:
     registrations = f"waste carrier registration {contractor.waste_carrier_registration}"
     if contractor.weee_permit:
         registrations += f"; WEEE permit or exemption {contractor.weee_permit}"
-    collected = f"{batch.collected_on:%d/%m/%Y}" if batch.collected_on else "not recorded"
+    collected = long_date(batch.collected_on) if batch.collected_on else "not recorded"
     if batch.status == DisposalBatch.Status.COMPLETED:
-        state = f"Completed {timezone.localtime(batch.completed_at):%d/%m/%Y %H:%M}."
+        state = f"Completed {long_datetime(batch.completed_at)}."
     else:
         state = "NOT COMPLETED: still being prepared."
     when = timezone.localtime()
@@ -355,7 +356,7 @@ def evidence_table(school, batch: DisposalBatch, items, *, by) -> Table:
         subtitle=(
             f"Contractor: {contractor.name} ({registrations}). Collected on {collected}. "
             f"Waste transfer note: {batch.waste_transfer_note or 'not recorded'}. {state} "
-            f"Exported {when:%d %B %Y %H:%M} by {by.get_full_name() or by.email}."
+            f"Exported {long_datetime(when)} by {by.get_full_name() or by.email}."
         ),
         headers=EXPORT_HEADERS,
         rows=[

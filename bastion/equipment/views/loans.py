@@ -14,6 +14,7 @@ from bastion.core.tenancy import get_for_school, school_view
 from bastion.equipment import loans
 from bastion.equipment.forms.loans import LoanForm, ReturnForm
 from bastion.equipment.models import Device, Loan
+from bastion.lib.dates import long_date
 from bastion.lib.forms import posted
 
 PAGE_SIZE = 50
@@ -93,7 +94,7 @@ def loan_return(request, pk):
     loan = get_for_school(Loan.objects.select_related("device", "borrower"), school, pk=pk)
     if loan.returned_on is not None:
         messages.info(
-            request, f"{loan.device} was already returned on {loan.returned_on:%d %B %Y}."
+            request, f"{loan.device} was already returned on {long_date(loan.returned_on)}."
         )
         return redirect("loan-list", school=school.slug)
     form = ReturnForm(posted(request), loan=loan, initial={"returned_on": timezone.localdate()})

@@ -18,6 +18,7 @@ from bastion.core import audit
 from bastion.core.tenancy import school_view
 from bastion.incidents import log
 from bastion.incidents.models import Incident, Kind
+from bastion.lib.dates import long_date, long_datetime
 from bastion.lib.exports import table_response
 from bastion.lib.forms import posted
 from bastion.people.forms import ExportForm
@@ -128,13 +129,13 @@ def ico_state(incident, now) -> tuple[str, str]:
     if incident.notify_ico is False:
         return "Not reportable", "grey"
     if incident.ico_notified_at:
-        told = f"Told {timezone.localtime(incident.ico_notified_at):%d/%m/%Y}"
+        told = f"Told {long_date(incident.ico_notified_at)}"
         return (f"{told}, late", "red") if incident.notified_late else (told, "green")
     deadline = timezone.localtime(incident.ico_deadline)
     undecided = "not yet told" if incident.notify_ico else "no decision"
     if now > deadline:
         return f"Past 72 hours: {undecided}", "red"
-    return f"Decide by {deadline:%d/%m/%Y %H:%M}", "yellow"
+    return f"Decide by {long_datetime(deadline)}", "yellow"
 
 
 # The chart -----------------------------------------------------------------------------------

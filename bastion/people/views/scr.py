@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 
 from bastion.core import audit
 from bastion.core.tenancy import get_for_school, school_view
+from bastion.lib.dates import long_date, long_datetime
 from bastion.lib.exports import Table, table_response
 from bastion.lib.forms import posted
 from bastion.lib.uploads import refuse_uploads
@@ -95,7 +96,7 @@ def _cells_html(states) -> str:
     cells = []
     for state in states:
         if state.status == scr.DONE:
-            content = state.item.done_on.strftime("%d/%m/%Y")
+            content = long_date(state.item.done_on)
         elif state.status in scr.GAPS:
             content = format_html(
                 '<strong class="govuk-tag govuk-tag--red">{}</strong>', state.label
@@ -120,7 +121,7 @@ def row_view(person: Person, cutoff, today=None) -> dict:
         problems.append("started before the DBS certificate: a dated risk assessment is needed")
     stored = entry or SCREntry(dbs_on=result.dbs_on)
     if scr.recheck_due(stored, cutoff):
-        problems.append(f"DBS re-check due (certificate of {stored.dbs_on:%d/%m/%Y})")
+        problems.append(f"DBS re-check due (certificate of {long_date(stored.dbs_on)})")
     dbs = next(s for s in result.checks if s.check == Check.DBS)
     return {
         "person": person,
@@ -343,7 +344,7 @@ def scr_table(school, people, cutoff, *, fmt: str, by) -> Table:
             return [value, ""] if spreadsheet else [value]
         if spreadsheet:
             return [state.item.done_on, state.item.checked_by]
-        return [f"{state.item.done_on:%d/%m/%Y}\nby {state.item.checked_by}".strip()]
+        return [f"{long_date(state.item.done_on)}\nby {state.item.checked_by}".strip()]
 
     def rows():
         for person in people.iterator(chunk_size=500):
@@ -392,7 +393,7 @@ def scr_table(school, people, cutoff, *, fmt: str, by) -> Table:
         title=f"Single Central Record of {school.name}",
         sheet="Single Central Record",
         subtitle=(
-            f"Exported {when:%d %B %Y %H:%M} by {by.get_full_name() or by.email}. {policy}. "
+            f"Exported {long_datetime(when)} by {by.get_full_name() or by.email}. {policy}. "
             "Contains personal data: keep it secure and delete it when no longer needed."
         ),
         headers=headers,

@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 
 from bastion.core.tenancy import get_for_school, school_view
+from bastion.lib.dates import long_date
 from bastion.lib.forms import posted
 from bastion.systems import passwords
 from bastion.systems.forms import AttestForm
@@ -59,7 +60,7 @@ def password_attest(request, pk):
             messages.success(
                 request,
                 f"Thank you: your password change for {account.system} on "
-                f"{form.cleaned_data['changed_on']:%-d %B %Y} is recorded.",
+                f"{long_date(form.cleaned_data['changed_on'])} is recorded.",
             )
             return redirect("system-mine", school=school.slug)
     context = {
