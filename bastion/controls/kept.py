@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from bastion.controls.models import KeptEvaluation
 from bastion.core.generations import generations
-from bastion.lib.plain import dump, load
+from bastion.lib.plain import dump, loads
 
 # How long a computed part may be reused while nothing is recorded at the school: time-driven
 # changes (an ICO clock running out, a check falling due) show within this, recorded ones at
@@ -53,10 +53,7 @@ def reuse_parts(
             key__in=keys.values(), expires_at__gt=now + dt.timedelta(seconds=ahead)
         ).values_list("key", "value")
     )
-    kept: dict[int, dict] = {}  # {school id: {part: answer}}, what may be reused
-    stored: dict[int, dict] = {}  # the same as plain JSON data, to write back
-    for school in schools:
-        kept[school.pk], stored[school.pk] = _read(rows.get(keys[school.pk]), current[school.pk])
+    kept = {s.pk: _read(rows.get(keys[s.pk]), current[s.pk]) for s in schools}
     changed: set[int] = set()
     for part, compute in parts.items():
         stale = [s for s in schools if part not in kept[s.pk]]
@@ -65,7 +62,6 @@ def reuse_parts(
         answers = compute(stale)
         for school in stale:
             kept[school.pk][part] = answers[school.pk]
-            stored[school.pk][part] = dump(answers[school.pk])
             changed.add(school.pk)
     if changed:
         expires = now + dt.timedelta(seconds=REUSE_SECONDS)
@@ -74,7 +70,10 @@ def reuse_parts(
                 KeptEvaluation(
                     key=keys[pk],
                     school_id=pk,
-                    value=json.dumps({"generation": current[pk], "parts": stored[pk]}),
+                    value=json.dumps(
+                        {"generation": current[pk], "parts": dump(kept[pk])},
+                        separators=(",", ":"),
+                    ),
                     expires_at=expires,
                 )
                 for pk in sorted(changed)
@@ -88,18 +87,15 @@ def reuse_parts(
     return {pk: {part: kept[pk][part] for part in parts} for pk in kept}
 
 
-def _read(value: str | None, generation: int) -> tuple[dict, dict]:
-    """The parts of a kept row that may be reused, and their plain data: none when the row was
-    kept at another generation, or cannot be read back (written by an earlier release whose
-    answers had other fields, say: they are computed again, with no version to bump)."""
+def _read(value: str | None, generation: int) -> dict:
+    """The parts of a kept row that may be reused: none when the row was kept at another
+    generation, or cannot be read back (written by an earlier release whose answers had other
+    fields, say: they are computed again, with no version to bump)."""
     try:
-        row = json.loads(value or "{}")
-        if row.get("generation") != generation:
-            return {}, {}
-        data = row["parts"]
-        return {part: load(answer) for part, answer in data.items()}, data
+        row = loads(value or "{}")
+        return dict(row["parts"]) if row.get("generation") == generation else {}
     except (ValueError, TypeError, KeyError, AttributeError):
-        return {}, {}
+        return {}
 
 
 def reuse_each(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -48,22 +49,34 @@ def dump(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} cannot be kept: mark it @keepable, or answer plainly")
 
 
-def load(data: Any) -> Any:
-    """What `dump` made, as it was."""
-    if isinstance(data, list):
-        return [load(v) for v in data]
-    if not isinstance(data, dict):
+def dumps(value: Any) -> str:
+    """`value` as JSON text."""
+    return json.dumps(dump(value), separators=(",", ":"))
+
+
+def loads(text: str) -> Any:
+    """What `dumps` made, as it was. Revived object by object as the C parser meets them (it
+    is what a page reading fifty kept matrix rows waits on)."""
+    return json.loads(text, object_hook=_revive)
+
+
+def _revive(data: dict[str, Any]) -> Any:
+    if len(data) != 1:
         return data
-    if len(data) == 1:
-        ((tag, inner),) = data.items()
-        if tag == "~tuple":
-            return tuple(load(v) for v in inner)
-        if tag == "~datetime":
-            return dt.datetime.fromisoformat(inner)
-        if tag == "~date":
-            return dt.date.fromisoformat(inner)
-        if tag == "~dict":
-            return {load(k): load(v) for k, v in inner}
-        if tag in _KEEPABLE:
-            return _KEEPABLE[tag](**{k: load(v) for k, v in inner.items()})
-    return {k: load(v) for k, v in data.items()}
+    ((tag, inner),) = data.items()
+    if tag == "~tuple":
+        return tuple(inner)
+    if tag == "~datetime":
+        return dt.datetime.fromisoformat(inner)
+    if tag == "~date":
+        return dt.date.fromisoformat(inner)
+    if tag == "~dict":
+        return {_key(k): v for k, v in inner}
+    if tag in _KEEPABLE:
+        return _KEEPABLE[tag](**inner)
+    return data
+
+
+def _key(key: Any) -> Any:
+    # A list cannot be a key: a tuple key was a tuple (already revived) unless it held lists.
+    return tuple(key) if isinstance(key, list) else key

@@ -4,13 +4,12 @@ value it does not know is refused when written rather than misread later."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import pytest
 
 from bastion.controls.registry import Action, Evidence
-from bastion.lib.plain import dump, keepable, load
+from bastion.lib.plain import dump, dumps, keepable, loads
 
 
 def test_values_come_back_as_they_were():
@@ -29,7 +28,7 @@ def test_values_come_back_as_they_were():
         "at": dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC),
         "flags": [True, 1.5, "", []],
     }
-    back = load(json.loads(json.dumps(dump(value))))
+    back = loads(dumps(value))
     assert back == value
     assert isinstance(back["evidence"].actions, tuple)
     assert isinstance(back["worst"][0][0], tuple)
