@@ -1,9 +1,9 @@
 """Answers as plain JSON data and back, exactly: what the controls keep (bastion.controls.kept)
 is stored this way, never pickled.
 
-JSON's own values stay as they are; tuples, dates, dicts with other keys and the dataclasses
-marked @keepable become one-key objects tagged "~...", so a value read back equals the one
-written. Anything else is refused when written, not misread later.
+JSON's own values stay as they are; tuples, dates, HTML marked safe, dicts with other keys and
+the dataclasses marked @keepable become one-key objects tagged "~...", so a value read back
+equals the one written. Anything else is refused when written, not misread later.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import dataclasses
 import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
+
+from django.utils.safestring import SafeString, mark_safe
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -29,6 +31,8 @@ def keepable[C: type[DataclassInstance]](cls: C) -> C:
 
 def dump(value: Any) -> Any:
     """`value` as plain JSON data."""
+    if isinstance(value, SafeString):  # HTML built and escaped by Bastion: it stays HTML
+        return {"~safe": str(value)}
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, list):
@@ -66,6 +70,8 @@ def _revive(data: dict[str, Any]) -> Any:
     ((tag, inner),) = data.items()
     if tag == "~tuple":
         return tuple(inner)
+    if tag == "~safe":
+        return mark_safe(inner)  # noqa: S308 - written by dump from a SafeString, see there
     if tag == "~datetime":
         return dt.datetime.fromisoformat(inner)
     if tag == "~date":

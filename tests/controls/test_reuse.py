@@ -214,6 +214,9 @@ def test_the_trust_matrix_after_a_change_at_one_school_evaluates_that_school_alo
     response = client.get(f"/trust/{trust.slug}/controls/")
     assert {tuple(slugs) for _, slugs in counted} == {("ashmole",)}
     # The same matrix as evaluating every school afresh would give.
+    # Read back from what was kept, the cells are still HTML, not escaped text.
+    page = response.content.decode()
+    assert '<strong class="govuk-tag govuk-tag--' in page and "&lt;td" not in page
     kept = {k: response.context[k] for k in ("rows", "gaps", "worst", "counts")}
     KeptEvaluation.objects.all().delete()
     fresh = client.get(f"/trust/{trust.slug}/controls/").context

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.utils.safestring import SafeString, mark_safe
 
 from bastion.controls.registry import Action, Evidence
 from bastion.lib.plain import dump, dumps, keepable, loads
@@ -27,11 +28,14 @@ def test_values_come_back_as_they_were():
         "~odd": True,
         "at": dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC),
         "flags": [True, 1.5, "", []],
+        "cells": mark_safe('<td class="govuk-table__cell">Met</td>'),
     }
     back = loads(dumps(value))
     assert back == value
     assert isinstance(back["evidence"].actions, tuple)
     assert isinstance(back["worst"][0][0], tuple)
+    assert isinstance(back["cells"], SafeString)  # HTML Bastion built stays HTML, not escaped
+    assert not isinstance(loads(dumps("<b>typed</b>")), SafeString)
 
 
 def test_a_value_it_does_not_know_is_refused_when_written():
