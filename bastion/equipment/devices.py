@@ -212,26 +212,54 @@ def device_create(*, actor, school, data: dict, request=None) -> Device:
     return device
 
 
+SAVED_SINCE = "saved_since"
+
+
+def _saved_since(changes: dict) -> str:
+    labels = [str(Device._meta.get_field(name).verbose_name) for name in changes]
+    what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return (
+        "Someone saved this device after you opened this page. Saving now would set its "
+        f"{what} to what this form holds: check the device's page, then save again to keep "
+        "what you typed."
+    )
+
+
+def version(device: Device) -> str:
+    """What an edit form remembers of the device it opened: a save after another one is told."""
+    return device.updated_at.isoformat()
+
+
 @retry_conflicts
-def device_update(*, actor, school, device: Device, data: dict, request=None) -> Device:
-    if device.status == Status.DISPOSED:
-        raise ValidationError(
-            "A disposed device stays on the register as a record: it is not changed."
-        )
-    was_missing = device.status in MISSING
-    before = audit.snapshot(device, DEVICE_FIELDS)
-    for name, value in only_fields(data, DEVICE_FIELDS).items():
-        setattr(device, name, value)
-    if device.status in MISSING and not was_missing:
-        raise ValidationError(
-            {"status": "Use “Report lost or stolen”, so the DPO and the SIRO are told at once."}
-        )
-    _check_device(device, school)
-    changes = audit.diff(before, audit.snapshot(device, DEVICE_FIELDS))
-    if "assigned_to" in changes:
-        _check_not_lent(device)
-    if changes:
-        with transaction.atomic():
+def device_update(
+    *, actor, school, device: Device, data: dict, seen: str = "", request=None
+) -> Device:
+    """Save an edit of the device, from its row as it is now (locked). With `seen` (the form's
+    `version` of it), an edit of a device someone else saved since the form was opened is
+    refused, naming what saving would overwrite, rather than silently undoing their change (a
+    loss reported meanwhile put back to "in use", say)."""
+    with transaction.atomic():
+        device = Device.objects.select_for_update(no_key=True).get(pk=device.pk, school=school)
+        if device.status == Status.DISPOSED:
+            raise ValidationError(
+                "A disposed device stays on the register as a record: it is not changed."
+            )
+        saved_since = bool(seen) and seen != version(device)
+        was_missing = device.status in MISSING
+        before = audit.snapshot(device, DEVICE_FIELDS)
+        for name, value in only_fields(data, DEVICE_FIELDS).items():
+            setattr(device, name, value)
+        changes = audit.diff(before, audit.snapshot(device, DEVICE_FIELDS))
+        if saved_since and changes:
+            raise ValidationError(_saved_since(changes), code=SAVED_SINCE)
+        if device.status in MISSING and not was_missing:
+            raise ValidationError(
+                {"status": "Use “Report lost or stolen”, so the DPO and the SIRO are told at once."}
+            )
+        _check_device(device, school)
+        if "assigned_to" in changes:
+            _check_not_lent(device)
+        if changes:
             save_unique(device)
             audit.record(
                 "device.updated",

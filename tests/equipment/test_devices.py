@@ -7,6 +7,7 @@ The helpers at the top are shared by the other device and location test files.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -137,6 +138,55 @@ def test_saving_an_unchanged_device_writes_no_audit_event(client_for, school, it
     data = {k: ("on" if v is True else v) for k, v in data.items() if k in form.fields}
     assert client.post(url(school, f"{laptop.pk}/edit/"), data).status_code == 302
     assert not AuditEvent.objects.filter(action="device.updated").exists()
+
+
+def test_an_edit_opened_before_the_device_was_reported_stolen_does_not_put_it_back_in_use(
+    client_for, school, it_lead, time_machine
+):
+    laptop = device(school, asset_tag="LAP-042")
+    client = client_for(it_lead)
+    seen = client.get(url(school, f"{laptop.pk}/edit/")).context["form"]["seen"].value()
+    time_machine.shift(dt.timedelta(minutes=3))  # meanwhile, it is reported stolen
+    devices.device_report_missing(
+        actor=it_lead,
+        school=school,
+        device=laptop,
+        status=Device.Status.STOLEN,
+        note="Taken from the staffroom.",
+        submission_key=uuid.uuid4(),
+    )
+    typed = GOOD | {"notes": "New charger fitted", "seen": seen}
+    response = client.post(url(school, f"{laptop.pk}/edit/"), typed)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone saved this device after you opened this page" in page
+    assert "status" in page.split("Someone saved this device")[1].split("</")[0]
+    assert "New charger fitted" in page  # what was typed is kept
+    laptop.refresh_from_db()
+    assert (laptop.status, laptop.notes) == (Device.Status.STOLEN, "")
+    assert not AuditEvent.objects.filter(action="device.updated").exists()
+    # Sent again, now knowingly (the form holds the device's version as it is now): saved.
+    again = response.context["form"]["seen"].value()
+    assert again == devices.version(laptop) != seen
+    assert (
+        client.post(url(school, f"{laptop.pk}/edit/"), typed | {"seen": again}).status_code == 302
+    )
+    laptop.refresh_from_db()
+    assert laptop.notes == "New charger fitted"
+
+
+def test_an_edit_that_changes_nothing_someone_else_saved_is_not_refused(
+    client_for, school, it_lead, time_machine
+):
+    laptop = device(school)
+    client = client_for(it_lead)
+    form = client.get(url(school, f"{laptop.pk}/edit/")).context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, False)}
+    data = {k: ("on" if v is True else v) for k, v in data.items() if k in form.fields}
+    time_machine.shift(dt.timedelta(minutes=3))
+    Device.objects.get(pk=laptop.pk).save()  # saved again meanwhile, nothing different
+    response = client.post(url(school, f"{laptop.pk}/edit/"), data | {"seen": form["seen"].value()})
+    assert response.status_code == 302
 
 
 @pytest.mark.parametrize(

@@ -80,9 +80,15 @@ class DeviceForm(forms.ModelForm):
         }
         error_messages = {"purchased_on": {"invalid": DATE_INVALID}}
 
+    # The device's version when the form was opened (devices.version): a save after someone
+    # else's is refused rather than undoing theirs.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
         self.school = school
+        if self.instance.pk:
+            self.fields["seen"].initial = devices.version(self.instance)
         current = self.instance.location_id
         places = Location.objects.filter(school=school)
         self.fields["location"].queryset = places.filter(archived=False) | places.filter(pk=current)

@@ -8,7 +8,7 @@ import uuid
 from functools import reduce
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -159,18 +159,26 @@ def device_edit(request, pk):
         )
         return redirect("device-detail", school=school.slug, pk=device.pk)
     title = f"Edit {device}"
-    # The form edits a copy, so `device` keeps the values from before for the audit trail.
     form = DeviceForm(posted(request), instance=Device.objects.get(pk=device.pk), school=school)
     if request.method == "POST" and form.is_valid():
         saved = _save(
             form,
             lambda data: devices.device_update(
-                actor=request.user, school=school, device=device, data=data, request=request
+                actor=request.user,
+                school=school,
+                device=device,
+                data=data,
+                seen=data.get("seen", ""),
+                request=request,
             ),
         )
         if saved is not None:
             messages.success(request, f"{saved} is saved.")
             return redirect("device-detail", school=school.slug, pk=device.pk)
+        if form.has_error(NON_FIELD_ERRORS, devices.SAVED_SINCE):
+            # Told, with what was typed kept: sending it again keeps it.
+            form.data = form.data.copy()
+            form.data["seen"] = devices.version(Device.objects.get(pk=device.pk))
     context = {"school": school, "form": form, "title": title, "device": device}
     return render(request, "equipment/device_form.html", context)
 
