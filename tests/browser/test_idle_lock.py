@@ -50,6 +50,11 @@ def open_invite_form_and_type(page, school) -> None:
     for label, value in TYPED.items():
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_label("Governor").check()
+    # The typing is some seconds old on the page's clock (typing just now keeps the warning
+    # away), and what the page reported of it has reached the server, before a test tells the
+    # server this browser went quiet long ago.
+    page.clock.fast_forward(6_000)
+    page.wait_for_load_state("networkidle")
 
 
 def assert_still_typed(page) -> None:
