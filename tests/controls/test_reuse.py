@@ -84,6 +84,22 @@ def test_a_change_moves_its_schools_generation_and_a_look_moves_nothing(school, 
     assert generations([school])[school.pk] == after[school.pk] + 1
 
 
+def test_every_look_that_moves_nothing_is_an_action_bastion_records():
+    """A name in READS that no code records (a typo, a renamed action) would hide nothing."""
+    from pathlib import Path
+
+    import bastion
+
+    source = "\n".join(
+        p.read_text()
+        for p in Path(bastion.__file__).parent.rglob("*.py")
+        if "migrations" not in p.parts
+    )
+    generations_module = Path(bastion.__file__).parent / "core" / "generations.py"
+    source = source.replace(generations_module.read_text(), "")
+    assert [a for a in sorted(READS) if f'"{a}"' not in source] == []
+
+
 def test_a_members_own_account_event_moves_the_schools_they_belong_to(school, other_school, trust):
     third = School.objects.create(trust=trust, name="Canal Side", slug="canal-side")
     user = make_user("two.schools@example.org")

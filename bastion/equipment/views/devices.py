@@ -159,7 +159,8 @@ def device_edit(request, pk):
         )
         return redirect("device-detail", school=school.slug, pk=device.pk)
     title = f"Edit {device}"
-    form = DeviceForm(posted(request), instance=Device.objects.get(pk=device.pk), school=school)
+    # The service edits the row as it is now (locked), so the form may change this copy.
+    form = DeviceForm(posted(request), instance=device, school=school)
     if request.method == "POST" and form.is_valid():
         saved = _save(
             form,
